@@ -1,0 +1,593 @@
+"""The only writers of cases. Each ``do_*`` writes the change, its timeline event and its side effects
+(live events, emails) in one transaction; side effects leave only after commit. ``check_*`` validate."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils.text import slugify
+
+from playerdesk.core import clock, events, sequences
+from playerdesk.core.audit import actor_label
+from playerdesk.core.models import Team
+from playerdesk.core.text import clean_line, clean_text, sanitize_html
+from playerdesk.players.models import Language, Player
+from playerdesk.tickets import search
+from playerdesk.tickets.models import (
+    TRANSITIONS,
+    Category,
+    Channel,
+    Macro,
+    Message,
+    MessageKind,
+    Priority,
+    Status,
+    Tag,
+    Ticket,
+    TicketEvent,
+)
+from playerdesk.tickets.timeline import GENESIS, event_hash
+
+User = AbstractBaseUser | AnonymousUser | None
+
+
+class ActionError(ValueError):
+    """A request the desk refuses, with a message fit to show to the person who asked."""
+
+
+class StaleTicket(ActionError):
+    """The case changed (new message or reply) since the agent loaded it."""
+
+    def __init__(self, ticket: Ticket, since_seq: int) -> None:
+        super().__init__("The case changed while you were writing. Review the new activity, then send again.")
+        self.ticket = ticket
+        self.since_seq = since_seq
+
+
+# ---------------------------------------------------------------- checks
+
+
+def check_subject(subject: str) -> str:
+    subject = clean_line(subject or "", settings.MAX_SUBJECT_CHARS)
+    if not subject:
+        raise ActionError("A subject is required.")
+    return subject
+
+
+def check_body(body: str) -> str:
+    if body is None or len(body) > settings.MAX_BODY_CHARS:
+        raise ActionError(f"The message is too long (at most {settings.MAX_BODY_CHARS:,} characters).")
+    body = clean_text(body).strip()
+    if not body:
+        raise ActionError("The message is empty.")
+    return body
+
+
+def check_email(email: str) -> str:
+    email = (email or "").strip()
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise ActionError("A valid email address is required.") from exc
+    local, _, domain = email.rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
+def check_choice(value: Any, choices: Any, label: str) -> Any:
+    if value not in choices.values:
+        raise ActionError(f"Unknown {label}: {value!r}.")
+    return value
+
+
+def check_transition(ticket: Ticket, status: str) -> None:
+    check_choice(status, Status, "status")
+    if status != ticket.status and status not in TRANSITIONS[ticket.status]:
+        raise ActionError(
+            f"A {ticket.get_status_display().lower()} case cannot become {Status(status).label.lower()}."
+        )
+
+
+def check_not_stale(ticket: Ticket, seen_seq: int | None) -> None:
+    """Refuse a reply written against an older view of the case when public activity happened since."""
+    if seen_seq is None or seen_seq >= ticket.last_event_seq:
+        return
+    if TicketEvent.objects.filter(ticket=ticket, seq__gt=seen_seq, kind="message", public=True).exists():
+        raise StaleTicket(ticket, seen_seq)
+
+
+# ---------------------------------------------------------------- timeline
+
+
+def _lock(ticket: Ticket) -> Ticket:
+    """Re-read the ticket under a row lock (PostgreSQL); SQLite writers are already serialised."""
+    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+
+
+def _append_event(
+    ticket: Ticket,
+    kind: str,
+    actor: User,
+    data: dict[str, Any],
+    *,
+    public: bool = False,
+    label: str | None = None,
+) -> TicketEvent:
+    now = clock.now()
+    seq = ticket.last_event_seq + 1
+    prev = ticket.last_event_hash or GENESIS
+    actor_obj = actor if actor is not None and actor.is_authenticated else None
+    actor_id = actor_obj.pk if actor_obj is not None else None
+    label = label or actor_label(actor)
+    digest = event_hash(
+        reference=ticket.reference,
+        seq=seq,
+        kind=kind,
+        actor_id=actor_id,
+        actor_label=label,
+        data=data,
+        public=public,
+        created_at=now.isoformat(),
+        prev_hash=prev,
+    )
+    event = TicketEvent.objects.create(
+        ticket=ticket,
+        seq=seq,
+        kind=kind,
+        actor_id=actor_id,
+        actor_label=label,
+        data=data,
+        public=public,
+        created_at=now,
+        prev_hash=prev,
+        hash=digest,
+    )
+    ticket.last_event_seq = seq
+    ticket.last_event_hash = digest
+    ticket.updated_at = now
+    return event
+
+
+def _save(ticket: Ticket, *fields: str) -> None:
+    ticket.save(update_fields=[*fields, "last_event_seq", "last_event_hash", "updated_at"])
+    events.send_on_commit(events.DESK_GROUP, {"kind": "ticket", "id": ticket.pk, "reference": ticket.reference})
+    events.send_on_commit(
+        events.ticket_group(ticket.pk), {"kind": "ticket", "id": ticket.pk, "seq": ticket.last_event_seq}
+    )
+
+
+# ---------------------------------------------------------------- create and messages
+
+
+@dataclass(frozen=True)
+class Requester:
+    email: str
+    name: str = ""
+    player: Player | None = None
+
+
+def do_create_ticket(
+    *,
+    subject: str,
+    body: str,
+    channel: str,
+    requester: Requester,
+    language: str | None = None,
+    category: str = Category.GENERAL,
+    priority: int = Priority.P3,
+    team: Team | None = None,
+    body_html: str = "",
+    external_id: str = "",
+    actor: User = None,
+    received_at: Any = None,
+    linked_from: Ticket | None = None,
+) -> Ticket:
+    """Open a case from a player's first message (any channel)."""
+    subject = check_subject(subject)
+    body = check_body(body)
+    check_choice(channel, Channel, "channel")
+    check_choice(category, Category, "category")
+    check_choice(priority, Priority, "priority")
+    email = check_email(requester.email)
+    language = language or (requester.player.locale if requester.player else "en")
+    check_choice(language, Language, "language")
+    now = received_at or clock.now()
+    name = clean_line(requester.name, 120)
+    with transaction.atomic():
+        ticket = Ticket(
+            reference=sequences.next_reference(),
+            subject=subject,
+            status=Status.NEW,
+            channel=channel,
+            language=language,
+            category=category,
+            priority=priority,
+            team=team,
+            player=requester.player,
+            requester_email=email,
+            requester_name=name,
+            received_at=now,
+            updated_at=now,
+            last_player_message_at=now,
+            linked_from=linked_from,
+        )
+        ticket.save()
+        _append_event(
+            ticket,
+            "created",
+            actor,
+            {
+                "channel": channel,
+                "subject": subject,
+                "requester": email,
+                "language": language,
+                "category": category,
+                "priority": priority,
+                "team": team.slug if team else None,
+                "linked_from": linked_from.reference if linked_from else None,
+            },
+            public=True,
+            label=(name or email) if actor is None else None,
+        )
+        _store_message(
+            ticket,
+            kind=MessageKind.INBOUND,
+            channel=channel,
+            body=body,
+            body_html=body_html,
+            author=None,
+            author_name=name,
+            author_email=email,
+            external_id=external_id,
+            created_at=now,
+        )
+        _save(ticket, "message_count")
+        search.index_ticket(ticket)
+    return ticket
+
+
+def _store_message(
+    ticket: Ticket,
+    *,
+    kind: str,
+    channel: str,
+    body: str,
+    body_html: str,
+    author: User,
+    author_name: str,
+    author_email: str,
+    external_id: str,
+    created_at: Any,
+) -> Message:
+    html = sanitize_html(body_html) if body_html else ""
+    author_obj = author if author is not None and author.is_authenticated else None
+    message = Message.objects.create(
+        ticket=ticket,
+        kind=kind,
+        channel=channel,
+        author=author_obj,
+        author_name=author_name,
+        author_email=author_email,
+        body_text=body,
+        body_html=html,
+        created_at=created_at,
+        external_id=clean_line(external_id, 255),
+        sha256=hashlib.sha256(body.encode()).hexdigest(),
+    )
+    ticket.message_count += 1
+    _append_event(
+        ticket,
+        "message",
+        author,
+        {"message": message.pk, "kind": kind, "channel": channel, "sha256": message.sha256},
+        public=kind != MessageKind.NOTE,
+        label=author_name or author_email or None,
+    )
+    return message
+
+
+def do_add_player_message(
+    ticket: Ticket,
+    *,
+    body: str,
+    channel: str,
+    body_html: str = "",
+    external_id: str = "",
+    author_name: str = "",
+    author_email: str = "",
+) -> tuple[Ticket, Message]:
+    """A player wrote on a case. A solved case reopens within the reopen window; a closed case (or one
+    solved longer ago) gets a new linked case instead. Returns the case the message landed on."""
+    body = check_body(body)
+    check_choice(channel, Channel, "channel")
+    now = clock.now()
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        if external_id and ticket.messages.filter(external_id=external_id).exists():
+            return ticket, ticket.messages.get(external_id=external_id)
+        window = timedelta(days=settings.REOPEN_WINDOW_DAYS)
+        if ticket.status == Status.CLOSED or (
+            ticket.status == Status.SOLVED and ticket.solved_at and now - ticket.solved_at > window
+        ):
+            follow_up = do_create_ticket(
+                subject=ticket.subject,
+                body=body,
+                body_html=body_html,
+                channel=channel,
+                requester=Requester(ticket.requester_email, ticket.requester_name, ticket.player),
+                language=ticket.language,
+                category=ticket.category,
+                priority=ticket.priority,
+                team=ticket.team,
+                external_id=external_id,
+                linked_from=ticket,
+            )
+            _append_event(ticket, "follow_up", None, {"reference": follow_up.reference})
+            _save(ticket)
+            return follow_up, follow_up.messages.get()
+        message = _store_message(
+            ticket,
+            kind=MessageKind.INBOUND,
+            channel=channel,
+            body=body,
+            body_html=body_html,
+            author=None,
+            author_name=author_name or ticket.requester_name,
+            author_email=author_email or ticket.requester_email,
+            external_id=external_id,
+            created_at=now,
+        )
+        fields = ["message_count", "last_player_message_at"]
+        ticket.last_player_message_at = now
+        if ticket.status in (Status.SOLVED, Status.WAITING_PLAYER):
+            previous = ticket.status
+            ticket.status = Status.OPEN
+            if previous == Status.SOLVED:
+                ticket.solved_at = None
+                fields.append("solved_at")
+            _append_event(ticket, "status", None, {"from": previous, "to": Status.OPEN, "reason": "player_reply"})
+            fields.append("status")
+        _save(ticket, *fields)
+        search.index_ticket(ticket)
+    return ticket, message
+
+
+def do_reply(
+    ticket: Ticket,
+    *,
+    author: AbstractBaseUser,
+    body: str,
+    internal: bool = False,
+    seen_seq: int | None = None,
+    status: str | None = None,
+    force: bool = False,
+) -> Message:
+    """An agent answers the player (or writes an internal note). A public reply goes to the player by
+    email with a link to the case in the portal. ``seen_seq`` is the timeline position the agent saw:
+    if the player wrote since, the reply is held (``StaleTicket``) unless ``force``."""
+    body = check_body(body)
+    now = clock.now()
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        if not force:
+            check_not_stale(ticket, seen_seq)
+        if status:
+            check_transition(ticket, status)
+        elif not internal and ticket.status == Status.CLOSED:
+            raise ActionError("This case is closed. The player's next message opens a linked case.")
+        agent = getattr(author, "agent", None)
+        name = agent.display_name if agent else author.get_username()
+        message = _store_message(
+            ticket,
+            kind=MessageKind.NOTE if internal else MessageKind.OUTBOUND,
+            channel=ticket.channel if ticket.channel != Channel.API else Channel.EMAIL,
+            body=body,
+            body_html="",
+            author=author,
+            author_name=name,
+            author_email="",
+            external_id="",
+            created_at=now,
+        )
+        fields = ["message_count"]
+        if not internal:
+            if ticket.first_response_at is None:
+                ticket.first_response_at = now
+                fields.append("first_response_at")
+            if ticket.status == Status.NEW and not status:
+                status = Status.WAITING_PLAYER
+        if status and status != ticket.status:
+            fields += _set_status(ticket, status, author)
+        _save(ticket, *fields)
+        search.index_ticket(ticket)
+        if not internal:
+            from playerdesk.mail.actions import queue_reply_notification
+
+            queue_reply_notification(ticket, message)
+    return message
+
+
+# ---------------------------------------------------------------- properties of a case
+
+
+def _set_status(ticket: Ticket, status: str, actor: User, reason: str = "") -> list[str]:
+    previous = ticket.status
+    ticket.status = status
+    fields = ["status"]
+    now = clock.now()
+    if status == Status.SOLVED:
+        ticket.solved_at = now
+        fields.append("solved_at")
+    elif previous == Status.SOLVED:
+        ticket.solved_at = None
+        fields.append("solved_at")
+    if status == Status.CLOSED:
+        ticket.closed_at = now
+        fields.append("closed_at")
+    data = {"from": previous, "to": status}
+    if reason:
+        data["reason"] = reason
+    _append_event(ticket, "status", actor, data, public=status in (Status.SOLVED, Status.CLOSED))
+    return fields
+
+
+def do_change_status(ticket: Ticket, status: str, *, actor: User, reason: str = "") -> Ticket:
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        check_transition(ticket, status)
+        if status == ticket.status:
+            return ticket
+        fields = _set_status(ticket, status, actor, reason)
+        _save(ticket, *fields)
+    return ticket
+
+
+def do_close_solved_tickets(older_than: timedelta | None = None, limit: int = 500) -> int:
+    """Close cases solved for longer than the reopen window (the player's next message opens a new case)."""
+    cutoff = clock.now() - (older_than or timedelta(days=settings.REOPEN_WINDOW_DAYS))
+    ids = list(
+        Ticket.objects.filter(status=Status.SOLVED, solved_at__lt=cutoff).values_list("pk", flat=True)[:limit]
+    )
+    closed = 0
+    for pk in ids:
+        with transaction.atomic():
+            ticket = Ticket.objects.select_for_update().get(pk=pk)
+            if ticket.status != Status.SOLVED:
+                continue
+            _save(ticket, *_set_status(ticket, Status.CLOSED, None, "auto_close"))
+            closed += 1
+    return closed
+
+
+def do_change_priority(ticket: Ticket, priority: int, *, actor: User, reason: str = "") -> Ticket:
+    check_choice(priority, Priority, "priority")
+    return _change_field(ticket, "priority", priority, actor, reason)
+
+
+def do_change_category(ticket: Ticket, category: str, *, actor: User, reason: str = "") -> Ticket:
+    check_choice(category, Category, "category")
+    return _change_field(ticket, "category", category, actor, reason)
+
+
+def do_change_language(ticket: Ticket, language: str, *, actor: User) -> Ticket:
+    check_choice(language, Language, "language")
+    return _change_field(ticket, "language", language, actor, "")
+
+
+def _change_field(ticket: Ticket, field: str, value: Any, actor: User, reason: str) -> Ticket:
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        previous = getattr(ticket, field)
+        if previous == value:
+            return ticket
+        setattr(ticket, field, value)
+        data: dict[str, Any] = {"from": previous, "to": value}
+        if reason:
+            data["reason"] = reason
+        _append_event(ticket, field, actor, data)
+        _save(ticket, field)
+    return ticket
+
+
+def do_change_team(ticket: Ticket, team: Team | None, *, actor: User, reason: str = "") -> Ticket:
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        if ticket.team_id == (team.pk if team else None):
+            return ticket
+        previous = ticket.team.slug if ticket.team else None
+        ticket.team = team
+        data: dict[str, Any] = {"from": previous, "to": team.slug if team else None}
+        if reason:
+            data["reason"] = reason
+        _append_event(ticket, "team", actor, data)
+        _save(ticket, "team")
+    return ticket
+
+
+def do_assign(ticket: Ticket, assignee: AbstractBaseUser | None, *, actor: User, reason: str = "") -> Ticket:
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        if ticket.assignee_id == (assignee.pk if assignee else None):
+            return ticket
+        if assignee is not None and not hasattr(assignee, "agent"):
+            raise ActionError("Cases can only be assigned to agents.")
+        previous = actor_label(ticket.assignee) if ticket.assignee else None
+        ticket.assignee = assignee  # type: ignore[assignment]
+        data: dict[str, Any] = {"from": previous, "to": actor_label(assignee) if assignee else None}
+        if reason:
+            data["reason"] = reason
+        _append_event(ticket, "assignee", actor, data)
+        fields = ["assignee"]
+        if ticket.status == Status.NEW and assignee is not None:
+            fields += _set_status(ticket, Status.OPEN, actor, "assigned")
+        _save(ticket, *fields)
+    return ticket
+
+
+def check_tag_names(names: Iterable[str]) -> list[str]:
+    cleaned = []
+    for name in names:
+        slug = slugify(clean_line(name, 50), allow_unicode=True)
+        if slug and slug not in cleaned:
+            cleaned.append(slug)
+    if len(cleaned) > 20:
+        raise ActionError("A case has at most 20 tags.")
+    return cleaned
+
+
+def do_set_tags(ticket: Ticket, names: Sequence[str], *, actor: User) -> Ticket:
+    wanted = check_tag_names(names)
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        current = set(ticket.tags.values_list("name", flat=True))
+        if current == set(wanted):
+            return ticket
+        tags = []
+        for name in wanted:
+            tag, _ = Tag.objects.get_or_create(name=name)
+            tags.append(tag)
+        ticket.tags.set(tags)
+        _append_event(
+            ticket,
+            "tags",
+            actor,
+            {"added": sorted(set(wanted) - current), "removed": sorted(current - set(wanted))},
+        )
+        _save(ticket)
+        search.index_ticket(ticket)
+    return ticket
+
+
+# ---------------------------------------------------------------- macros
+
+
+def render_macro(macro: Macro, ticket: Ticket, agent_name: str) -> str:
+    from playerdesk.tickets.macros import render
+
+    return render(macro.body_fr if ticket.language == "fr" else macro.body_en, ticket, agent_name)
+
+
+def do_apply_macro(
+    ticket: Ticket, macro: Macro, *, author: AbstractBaseUser, seen_seq: int | None = None, force: bool = False
+) -> Message:
+    """Send the macro's text in the case language, then apply its status and tags."""
+    agent = getattr(author, "agent", None)
+    body = render_macro(macro, ticket, agent.display_name if agent else author.get_username())
+    with transaction.atomic():
+        message = do_reply(
+            ticket, author=author, body=body, seen_seq=seen_seq, status=macro.set_status or None, force=force
+        )
+        if macro.add_tags:
+            current = list(message.ticket.tags.values_list("name", flat=True))
+            do_set_tags(message.ticket, current + list(macro.add_tags), actor=author)
+    return message
+
+
