@@ -39,7 +39,5 @@ class OutboundEmail(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(
-                fields=["next_attempt_at"], name="outbound_due_idx", condition=Q(status="pending")
-            ),
+            models.Index(fields=["next_attempt_at"], name="outbound_due_idx", condition=Q(status="pending")),
         ]

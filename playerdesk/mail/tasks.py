@@ -20,7 +20,7 @@ def retry_due_emails() -> int:
     OutboundEmail.objects.filter(status=OutboundStatus.SENDING, next_attempt_at__lte=now).update(
         status=OutboundStatus.PENDING
     )
-    due = OutboundEmail.objects.filter(
-        status=OutboundStatus.PENDING, next_attempt_at__lte=now
-    ).values_list("pk", flat=True)[:200]
+    due = OutboundEmail.objects.filter(status=OutboundStatus.PENDING, next_attempt_at__lte=now).values_list(
+        "pk", flat=True
+    )[:200]
     return sum(1 for pk in list(due) if deliver(pk))

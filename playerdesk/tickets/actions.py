@@ -158,7 +158,9 @@ def _append_event(
 
 def _save(ticket: Ticket, *fields: str) -> None:
     ticket.save(update_fields=[*fields, "last_event_seq", "last_event_hash", "updated_at"])
-    events.send_on_commit(events.DESK_GROUP, {"kind": "ticket", "id": ticket.pk, "reference": ticket.reference})
+    events.send_on_commit(
+        events.DESK_GROUP, {"kind": "ticket", "id": ticket.pk, "reference": ticket.reference}
+    )
     events.send_on_commit(
         events.ticket_group(ticket.pk), {"kind": "ticket", "id": ticket.pk, "seq": ticket.last_event_seq}
     )
@@ -353,7 +355,9 @@ def do_add_player_message(
             if previous == Status.SOLVED:
                 ticket.solved_at = None
                 fields.append("solved_at")
-            _append_event(ticket, "status", None, {"from": previous, "to": Status.OPEN, "reason": "player_reply"})
+            _append_event(
+                ticket, "status", None, {"from": previous, "to": Status.OPEN, "reason": "player_reply"}
+            )
             fields.append("status")
         _save(ticket, *fields)
         search.index_ticket(ticket)
@@ -576,7 +580,12 @@ def render_macro(macro: Macro, ticket: Ticket, agent_name: str) -> str:
 
 
 def do_apply_macro(
-    ticket: Ticket, macro: Macro, *, author: AbstractBaseUser, seen_seq: int | None = None, force: bool = False
+    ticket: Ticket,
+    macro: Macro,
+    *,
+    author: AbstractBaseUser,
+    seen_seq: int | None = None,
+    force: bool = False,
 ) -> Message:
     """Send the macro's text in the case language, then apply its status and tags."""
     agent = getattr(author, "agent", None)
@@ -589,5 +598,3 @@ def do_apply_macro(
             current = list(message.ticket.tags.values_list("name", flat=True))
             do_set_tags(message.ticket, current + list(macro.add_tags), actor=author)
     return message
-
-

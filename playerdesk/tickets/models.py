@@ -78,7 +78,9 @@ class Ticket(models.Model):
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned"
     )
-    player = models.ForeignKey(Player, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets")
+    player = models.ForeignKey(
+        Player, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
     requester_email = models.EmailField(max_length=254, db_index=True)
     requester_name = models.CharField(max_length=120, blank=True)
     tags = models.ManyToManyField(Tag, blank=True, related_name="tickets")
@@ -106,7 +108,9 @@ class Ticket(models.Model):
                 condition=Q(status__in=["new", "open", "waiting_player", "waiting_third_party"]),
             ),
             models.Index(fields=["team", "priority", "received_at", "id"], name="ticket_team_queue_idx"),
-            models.Index(fields=["assignee", "priority", "received_at", "id"], name="ticket_assignee_queue_idx"),
+            models.Index(
+                fields=["assignee", "priority", "received_at", "id"], name="ticket_assignee_queue_idx"
+            ),
             models.Index(fields=["status", "priority", "received_at", "id"], name="ticket_status_queue_idx"),
             models.Index(fields=["-received_at", "-id"], name="ticket_recent_idx"),
         ]
@@ -160,7 +164,9 @@ class Message(models.Model):
 
 class Attachment(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
-    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
     file = models.FileField(upload_to="attachments/%Y/%m/")
     filename = models.CharField(max_length=255)
     content_type = models.CharField(max_length=100)
