@@ -34,7 +34,7 @@ lint: install
 	$(VENV)/bin/ruff format --check playerdesk tests bench
 
 typecheck: install
-	$(VENV)/bin/mypy playerdesk
+	PLAYERDESK_TESTING=1 $(VENV)/bin/mypy playerdesk
 
 migrations-check: install
 	PLAYERDESK_TESTING=1 $(PY) -m django makemigrations --check --dry-run --settings=playerdesk.settings

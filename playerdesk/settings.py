@@ -66,7 +66,8 @@ def database_from_url(url: str) -> dict[str, object]:
         "PORT": str(parsed.port or ""),
         "CONN_MAX_AGE": env_int("PLAYERDESK_DB_CONN_MAX_AGE", 60),
         "CONN_HEALTH_CHECKS": True,
-        "TEST": {"NAME": env_str("PLAYERDESK_TEST_DATABASE_NAME") or None},
+        # Each test process gets its own database, so parallel runs on one server never collide.
+        "TEST": {"NAME": env_str("PLAYERDESK_TEST_DATABASE_NAME") or f"test_playerdesk_{os.getpid()}"},
     }
 
 
@@ -229,7 +230,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "playerdesk.core.storage.EncryptedFileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
@@ -280,7 +281,12 @@ REOPEN_WINDOW_DAYS = env_int("PLAYERDESK_REOPEN_DAYS", 14)
 MAX_SUBJECT_CHARS = 255
 MAX_BODY_CHARS = env_int("PLAYERDESK_MAX_BODY_CHARS", 200_000)
 QUEUE_PAGE_SIZE = 50
+MAX_ATTACHMENT_BYTES = env_int("PLAYERDESK_MAX_ATTACHMENT_BYTES", 15 * 1024 * 1024)
+MAX_ATTACHMENTS_PER_MESSAGE = 10
 PORTAL_LINK_HOURS = env_int("PLAYERDESK_PORTAL_LINK_HOURS", 72)
+
+# REST API: requests a token may make per minute (fixed window in the shared cache); 0 disables.
+API_RATE_PER_MINUTE = env_int("PLAYERDESK_API_RATE_PER_MINUTE", 600)
 
 LOGGING = {
     "version": 1,

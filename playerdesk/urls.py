@@ -2,10 +2,12 @@ from django.urls import include, path
 
 from playerdesk.api.api import api
 from playerdesk.core.views import healthz
+from playerdesk.tickets.views import download_attachment
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
+    path("desk/files/<int:pk>/", download_attachment, name="attachment-download"),
     path("desk/", include("playerdesk.console.urls")),
     path("help/", include("playerdesk.portal.urls")),
     path("", include("playerdesk.portal.root_urls")),

@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -37,7 +37,8 @@ from playerdesk.tickets.models import (
 )
 from playerdesk.tickets.timeline import GENESIS, event_hash
 
-User = AbstractBaseUser | AnonymousUser | None
+# Whoever acts: an agent (User), an anonymous request, or None for the system itself.
+User = Any
 
 
 class ActionError(ValueError):
@@ -598,3 +599,33 @@ def do_apply_macro(
             current = list(message.ticket.tags.values_list("name", flat=True))
             do_set_tags(message.ticket, current + list(macro.add_tags), actor=author)
     return message
+
+
+def do_create_macro(
+    name: str,
+    *,
+    body_en: str,
+    body_fr: str,
+    team: Team | None = None,
+    set_status: str = "",
+    add_tags: Sequence[str] = (),
+    actor: User = None,
+) -> Macro:
+    """A canned reply in English and French (placeholders: see ``tickets.macros``)."""
+    from playerdesk.core import audit
+
+    name = clean_line(name, 100)
+    if not name:
+        raise ActionError("A macro needs a name.")
+    body_en, body_fr = check_body(body_en), check_body(body_fr)
+    if set_status:
+        check_choice(set_status, Status, "status")
+    tags = check_tag_names(add_tags)
+    with transaction.atomic():
+        if Macro.objects.filter(name=name).exists():
+            raise ActionError(f"A macro named {name!r} already exists.")
+        macro = Macro.objects.create(
+            name=name, body_en=body_en, body_fr=body_fr, team=team, set_status=set_status, add_tags=tags
+        )
+        audit.record("macro.create", object_type="macro", object_id=str(macro.pk), user=actor)
+    return macro

@@ -49,7 +49,9 @@ def test_lookup_is_tolerant() -> None:
     assert refs.normalize("PD-" + confusable) == ref
 
 
-@pytest.mark.parametrize("text", ["", "PD-", "PD-123", "hello world", "PD-ÉÉÉÉÉÉÉÉ", "PD-UUUUUUUU", "x" * 10_000])
+@pytest.mark.parametrize(
+    "text", ["", "PD-", "PD-123", "hello world", "PD-ÉÉÉÉÉÉÉÉ", "PD-UUUUUUUU", "x" * 10_000]
+)
 def test_garbage_is_refused(text: str) -> None:
     with pytest.raises(refs.InvalidReference):
         refs.normalize(text)
