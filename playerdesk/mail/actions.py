@@ -13,6 +13,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 
 from playerdesk.core import clock
@@ -40,6 +41,13 @@ def do_queue_email(
     ticket: Ticket | None = None,
 ) -> OutboundEmail:
     """Render ``mail/<template>.subject.txt`` / ``.txt`` / ``.html`` in ``language`` and queue it."""
+    context = {
+        "brand": settings.BRAND_NAME,
+        "support_email": settings.SUPPORT_EMAIL,
+        "hours": settings.PORTAL_LINK_HOURS,
+        "find_link": settings.SITE_URL + reverse("portal:find"),
+        **context,
+    }
     with translation.override(language):
         subject = " ".join(render_to_string(f"mail/{template}.subject.txt", context).split())
         body_text = render_to_string(f"mail/{template}.txt", context)

@@ -1,1 +1,6 @@
-urlpatterns: list = []
+from django.urls import path
+from django.views.generic import RedirectView
+
+urlpatterns = [
+    path("", RedirectView.as_view(url="/help/", permanent=False), name="root"),
+]
