@@ -73,6 +73,8 @@ def database_from_url(url: str) -> dict[str, object]:
 
 TESTING = "pytest" in sys.modules or env_bool("PLAYERDESK_TESTING")
 DEMO = env_bool("PLAYERDESK_DEMO")
+# How many cases `playerdesk demo` (and `playerdesk run` in demo mode) loads.
+DEMO_CASES = env_int("PLAYERDESK_DEMO_CASES", 1000)
 if env_str("PLAYERDESK_DATA_DIR"):
     DATA_DIR = Path(env_str("PLAYERDESK_DATA_DIR")).resolve()
 elif TESTING:

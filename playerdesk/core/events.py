@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -29,4 +32,19 @@ def send_now(group: str, payload: dict[str, Any]) -> None:
 
 
 def send_on_commit(group: str, payload: dict[str, Any]) -> None:
+    if _muted.get():
+        return
     transaction.on_commit(lambda: send_now(group, payload))
+
+
+_muted: contextvars.ContextVar[bool] = contextvars.ContextVar("playerdesk_events_muted", default=False)
+
+
+@contextlib.contextmanager
+def muted() -> Iterator[None]:
+    """No live events inside the block: for bulk loads (demo data) that no open console needs to follow."""
+    token = _muted.set(True)
+    try:
+        yield
+    finally:
+        _muted.reset(token)
