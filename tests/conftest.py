@@ -72,7 +72,11 @@ def agent_client(agent: User) -> Client:
 @pytest.fixture
 def player(db: Any) -> Player:
     return Player.objects.create(
-        external_id="P-1001", first_name="Marie", last_name="Tremblay", email="marie@example.ca", locale="fr",
+        external_id="P-1001",
+        first_name="Marie",
+        last_name="Tremblay",
+        email="marie@example.ca",
+        locale="fr",
         province="QC",
     )
 
