@@ -21,7 +21,7 @@ from playerdesk.core.audit import actor_label
 from playerdesk.core.models import Team
 from playerdesk.core.text import clean_line, clean_text, sanitize_html
 from playerdesk.players.models import Language, Player
-from playerdesk.tickets import search
+from playerdesk.tickets import delivery, search
 from playerdesk.tickets.models import (
     TRANSITIONS,
     Category,
@@ -414,9 +414,7 @@ def do_reply(
         _save(ticket, *fields)
         search.index_ticket(ticket)
         if not internal:
-            from playerdesk.mail.actions import queue_reply_notification
-
-            queue_reply_notification(ticket, message)
+            delivery.deliver_reply(ticket, message)
     return message
 
 

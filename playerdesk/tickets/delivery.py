@@ -1,0 +1,19 @@
+"""Where a public reply to the player goes, decided by the case's channel.
+
+Called by ``tickets.actions.do_reply`` inside its transaction. Each channel app owns its branch: email
+(and the web form and API, whose players follow their case by email) gets an outbound email with a link
+to the case in the portal.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from playerdesk.tickets.models import Message, Ticket
+
+
+def deliver_reply(ticket: Ticket, message: Message) -> None:
+    from playerdesk.mail.actions import queue_reply_notification
+
+    queue_reply_notification(ticket, message)
