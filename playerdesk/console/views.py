@@ -25,7 +25,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from playerdesk.console import queues, timeline
+from playerdesk.console import panels, queues, timeline
 from playerdesk.console.forms import (
     ANY_STATUS,
     QUEUE_TABS,
@@ -314,6 +314,7 @@ def ticket_context(
         "category_choices": Category.choices,
         "language_choices": Language.choices,
         "stale": new_after is not None,
+        "panels": panels.collect(request, ticket),
         "error": error,
         "page": "ticket",
     }
