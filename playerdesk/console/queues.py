@@ -16,7 +16,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Q, QuerySet
 
-from playerdesk.tickets.models import OPEN_STATUSES, Priority, Ticket
+from playerdesk.tickets.models import Priority, Ticket
 
 ORDER = ("priority", "received_at", "id")
 COUNT_CAP = 1000
@@ -102,7 +102,7 @@ def tab_filter(tab: str, user: Any, team_ids: list[int]) -> Q:
 
 def tab_counts(visible: QuerySet[Ticket], user: Any, team_ids: list[int]) -> dict[str, int]:
     """Open cases per tab, each counted up to ``COUNT_CAP`` (one query; cost bounded by the cap)."""
-    base = visible.filter(status__in=OPEN_STATUSES)
+    base = visible.filter(is_open=True)
     parts: list[str] = []
     params: list[Any] = []
     tabs = ("mine", "teams", "unassigned", "all")

@@ -44,7 +44,6 @@ from playerdesk.players.models import Language
 from playerdesk.tickets import actions
 from playerdesk.tickets.access import access_ticket, agent_of, visible_tickets
 from playerdesk.tickets.models import (
-    OPEN_STATUSES,
     TRANSITIONS,
     Category,
     Macro,
@@ -208,7 +207,7 @@ def queue(request: HttpRequest) -> HttpResponseBase:
     elif status:
         qs = qs.filter(status=status)
     else:
-        qs = qs.filter(status__in=OPEN_STATUSES)
+        qs = qs.filter(is_open=True)
     if data["priority"] is not None:
         qs = qs.filter(priority=data["priority"])
     for name in ("category", "channel", "language"):

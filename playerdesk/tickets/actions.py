@@ -429,7 +429,8 @@ def _set_status(ticket: Ticket, status: str, actor: User, reason: str = "") -> l
     if status == Status.SOLVED:
         ticket.solved_at = now
         fields.append("solved_at")
-    elif previous == Status.SOLVED:
+    elif previous == Status.SOLVED and status != Status.CLOSED:
+        # Reopened: the case is no longer solved. Closing keeps the time it was solved.
         ticket.solved_at = None
         fields.append("solved_at")
     if status == Status.CLOSED:

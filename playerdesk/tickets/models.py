@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import ExpressionWrapper, Q
 from django.utils.translation import gettext_lazy as _
 
 from playerdesk.core.models import Team
@@ -98,29 +98,35 @@ class Ticket(models.Model):
     # written against a stale view of the case can be held.
     last_event_seq = models.PositiveIntegerField(default=0)
     last_event_hash = models.CharField(max_length=64, blank=True)
+    # Derived by the database from status; indexed for the queues.
+    is_open = models.GeneratedField(
+        expression=ExpressionWrapper(
+            Q(status__in=[s.value for s in OPEN_STATUSES]), output_field=models.BooleanField()
+        ),
+        output_field=models.BooleanField(),
+        db_persist=True,
+    )
 
     class Meta:
         indexes = [
             # Queue order: priority, then oldest first; keyset pagination walks (priority, received_at, id).
+            # The open-case queues seek on is_open (an equality, usable with bound parameters on both
+            # databases) and read the rest of the index in queue order: no sort, flat with history size.
+            models.Index(fields=["is_open", "priority", "received_at", "id"], name="ticket_open_queue_idx"),
             models.Index(
-                fields=["priority", "received_at", "id"],
-                name="ticket_queue_open_idx",
-                condition=Q(status__in=["new", "open", "waiting_player", "waiting_third_party"]),
+                fields=["team", "is_open", "priority", "received_at", "id"], name="ticket_team_open_idx"
             ),
-            models.Index(fields=["team", "priority", "received_at", "id"], name="ticket_team_queue_idx"),
             models.Index(
-                fields=["assignee", "priority", "received_at", "id"], name="ticket_assignee_queue_idx"
+                fields=["assignee", "is_open", "priority", "received_at", "id"],
+                name="ticket_assignee_open_idx",
             ),
             models.Index(fields=["status", "priority", "received_at", "id"], name="ticket_status_queue_idx"),
+            models.Index(fields=["priority", "received_at", "id"], name="ticket_all_queue_idx"),
             models.Index(fields=["-received_at", "-id"], name="ticket_recent_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.reference} {self.subject}"
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES
 
     @property
     def requester_label(self) -> str:
