@@ -718,7 +718,7 @@ def _insert(model: type[Any], rows: list[tuple[Any, ...]]) -> None:
     SQLite, ``COPY`` on PostgreSQL."""
     if not rows:
         return
-    columns = [f.column for f in model._meta.concrete_fields]
+    columns = [f.column for f in model._meta.concrete_fields if not f.generated]  # the database computes those
     adapters: list[tuple[int, Callable[[Any], Any]]] = []
     for index, column in enumerate(columns):
         if column in _DATETIME_COLUMNS:

@@ -7,10 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0002_ticket_sequence'),
-        ('players', '0002_player_account_wallet_and_help'),
         ('tickets', '0002_search_index'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
