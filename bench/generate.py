@@ -718,7 +718,8 @@ def _insert(model: type[Any], rows: list[tuple[Any, ...]]) -> None:
     SQLite, ``COPY`` on PostgreSQL."""
     if not rows:
         return
-    columns = [f.column for f in model._meta.concrete_fields if not f.generated]  # the database computes those
+    # Generated columns (Ticket.is_open) are computed by the database.
+    columns = [f.column for f in model._meta.concrete_fields if not f.generated]
     adapters: list[tuple[int, Callable[[Any], Any]]] = []
     for index, column in enumerate(columns):
         if column in _DATETIME_COLUMNS:
