@@ -35,6 +35,8 @@ DJANGO_COMMANDS = {
     "createuser": ("createuser", "create an agent, supervisor or admin login"),
     "token": ("token", "API tokens: create --role ROLE (prints only the token), list, revoke PREFIX"),
     "verify-timeline": ("verify_timeline", "verify the hash chain of cases: PD-… [PD-…] or --all"),
+    "triage": ("triage", "triage: train | evaluate FILE.jsonl | test TEXT"),
+    "import": ("import_operator_data", "operator data: import players|transactions FILE (JSONL or CSV)"),
 }
 
 

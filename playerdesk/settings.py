@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "playerdesk.api",
     "playerdesk.console",
     "playerdesk.portal",
+    "playerdesk.triage",
 ]
 
 MIDDLEWARE = [
@@ -286,6 +287,17 @@ QUEUE_PAGE_SIZE = 50
 MAX_ATTACHMENT_BYTES = env_int("PLAYERDESK_MAX_ATTACHMENT_BYTES", 15 * 1024 * 1024)
 MAX_ATTACHMENTS_PER_MESSAGE = 10
 PORTAL_LINK_HOURS = env_int("PLAYERDESK_PORTAL_LINK_HOURS", 72)
+
+# Operator connector: signed webhooks to the operator's platform (account help, one-time codes by phone).
+OPERATOR_WEBHOOK_URL = env_str("PLAYERDESK_OPERATOR_WEBHOOK_URL")
+OPERATOR_WEBHOOK_SECRET = env_str("PLAYERDESK_OPERATOR_WEBHOOK_SECRET") or (
+    SECRET_KEY if DEMO or TESTING else ""
+)
+# Player cases: upload links, document reminders, the team for self-excluded players.
+DOCUMENT_LINK_DAYS = env_int("PLAYERDESK_DOCUMENT_LINK_DAYS", 7)
+DOCUMENT_REMINDER_DAYS = env_int("PLAYERDESK_DOCUMENT_REMINDER_DAYS", 3)
+MAX_DOCUMENT_PIXELS = env_int("PLAYERDESK_MAX_DOCUMENT_PIXELS", 50_000_000)
+RESPONSIBLE_GAMBLING_TEAM = env_str("PLAYERDESK_RESPONSIBLE_GAMBLING_TEAM", "responsible-gambling")
 
 # REST API: requests a token may make per minute (fixed window in the shared cache); 0 disables.
 API_RATE_PER_MINUTE = env_int("PLAYERDESK_API_RATE_PER_MINUTE", 600)

@@ -8,7 +8,10 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("desk/files/<int:pk>/", download_attachment, name="attachment-download"),
+    path("desk/players/", include("playerdesk.players.urls")),
+    path("desk/triage/", include("playerdesk.triage.urls")),
     path("desk/", include("playerdesk.console.urls")),
+    path("help/upload/", include("playerdesk.players.upload_urls")),
     path("help/", include("playerdesk.portal.urls")),
     path("", include("playerdesk.portal.root_urls")),
 ]

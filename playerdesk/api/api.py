@@ -20,6 +20,7 @@ from ninja.renderers import JSONRenderer
 from playerdesk.api.auth import BearerAuth, TokenRateLimit
 from playerdesk.api.views import router as tickets_router
 from playerdesk.core.text import clean_text
+from playerdesk.players.api import router as players_router
 from playerdesk.tickets.actions import ActionError
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,7 @@ api = NinjaAPI(
     renderer=SafeJSONRenderer(),
 )
 api.add_router("/", tickets_router)
+api.add_router("/", players_router)  # operator connector: /players…, /tickets/{reference}/player
 
 
 def error(request: HttpRequest, status: int, detail: str, **extra: Any) -> HttpResponse:

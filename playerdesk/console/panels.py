@@ -25,7 +25,12 @@ class Panel:
     place: Literal["head", "side", "main"] = "side"
 
 
-PANELS: list[str] = []
+PANELS: list[str] = [
+    "playerdesk.players.panels.head_panel",
+    "playerdesk.players.panels.side_panel",
+    "playerdesk.players.panels.main_panel",
+    "playerdesk.triage.panels.triage_panel",
+]
 
 
 def collect(request: HttpRequest, ticket: Ticket) -> dict[str, list[Panel]]:

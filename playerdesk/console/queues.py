@@ -41,6 +41,11 @@ ROW_FIELDS = (
     "team__name",
     "assignee__username",
     "assignee__agent__display_name",
+    # Triage: assignment state and why (a LEFT JOIN, no extra query).
+    "triage__state",
+    "triage__state_reason",
+    "triage__summary",
+    "triage__alerted_at",
 )
 
 
@@ -123,4 +128,8 @@ def tab_counts(visible: QuerySet[Ticket], user: Any, team_ids: list[int]) -> dic
 
 
 def queue_rows(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    return queryset.select_related("team", "assignee__agent", "player").only(*ROW_FIELDS).order_by(*ORDER)
+    return (
+        queryset.select_related("team", "assignee__agent", "player", "triage")
+        .only(*ROW_FIELDS)
+        .order_by(*ORDER)
+    )

@@ -460,7 +460,10 @@ def _macro_for(ticket: Ticket, macro_id: int) -> Macro:
 def macro_render(request: HttpRequest, reference: str, macro_id: int) -> HttpResponseBase:
     ticket = access_ticket(request.user, reference)
     macro = _macro_for(ticket, macro_id)
-    text = actions.render_macro(macro, ticket, agent_of(request.user).display_name)
+    try:
+        text = actions.render_macro(macro, ticket, agent_of(request.user).display_name)
+    except actions.ActionError as exc:
+        return bad_request(request, str(exc))
     return HttpResponse(text, content_type="text/plain; charset=utf-8")
 
 

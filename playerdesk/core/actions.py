@@ -38,4 +38,7 @@ def do_set_agent_status(
             events.DESK_GROUP,
             {"kind": "agent_status", "agent": profile.pk, "name": profile.display_name, "status": status},
         )
+        from playerdesk.triage.actions import on_agent_status
+
+        on_agent_status(profile, previous, status)  # re-offer their chats, or take waiting cases
     return profile

@@ -44,6 +44,7 @@ from playerdesk.core.demo_content import (
 from playerdesk.core.models import Counter, Role, Team
 from playerdesk.core.staff import do_create_agent, do_create_team
 from playerdesk.players.actions import do_create_player
+from playerdesk.players.demo import load_demo_accounts
 from playerdesk.players.models import Player
 from playerdesk.tickets import actions
 from playerdesk.tickets.models import Macro, Status, Ticket
@@ -158,6 +159,7 @@ def build(
     agents = _ensure_agents(teams)
     macros = _ensure_macros(teams)
     player_rows = _ensure_players(players, seed)
+    player_rows = load_demo_accounts(player_rows, seed)  # account state and transactions, as pushed
     done = loaded_cases()
     context = _Context(now=now, teams=teams, agents=agents, macros=macros, players=player_rows)
     created = 0
@@ -170,6 +172,9 @@ def build(
         created += end - start
         if progress is not None:
             progress(end, cases)
+    from playerdesk.triage.demo import setup_demo as setup_triage
+
+    setup_triage()  # team map, assignment modes, capacities; triage decisions for the demo cases
     return DemoSummary(
         created_cases=created,
         total_cases=max(done, cases),

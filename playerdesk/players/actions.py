@@ -1,16 +1,22 @@
-"""Writers of the player mirror. The operator's platform stays the source of truth; these rows copy it."""
+"""Writers of the player mirror and of what a case records about its player. The operator's platform
+stays the source of truth for accounts; these rows copy it (see ``players.ingest`` for the pushes)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
-from playerdesk.core import audit
+from playerdesk.core import audit, clock
 from playerdesk.core.text import clean_line
-from playerdesk.players.models import PROVINCES, Language, Player
+from playerdesk.players.models import PROVINCES, Language, Player, PlayerStatus, Transaction
+from playerdesk.tickets.actions import ActionError, _append_event, _lock, _save
+from playerdesk.tickets.models import Ticket
+
+SNAPSHOT_MAX_TRANSACTIONS = 50
 
 
 class PlayerError(ValueError):
@@ -25,6 +31,9 @@ def do_create_player(
     last_name: str = "",
     locale: str = Language.EN,
     province: str = "",
+    phone: str = "",
+    status: str = PlayerStatus.ACTIVE,
+    vip_level: str = "",
     actor: Any = None,
 ) -> Player:
     external_id = clean_line(external_id, 64)
@@ -39,6 +48,8 @@ def do_create_player(
         raise PlayerError(f"Unknown language {locale!r}.")
     if province and province not in dict(PROVINCES):
         raise PlayerError(f"Unknown province {province!r}.")
+    if status not in PlayerStatus.values:
+        raise PlayerError(f"Unknown account status {status!r}.")
     with transaction.atomic():
         if Player.objects.filter(external_id=external_id).exists():
             raise PlayerError(f"A player {external_id!r} already exists.")
@@ -49,6 +60,115 @@ def do_create_player(
             last_name=clean_line(last_name, 80),
             locale=locale,
             province=province,
+            phone=clean_line(phone, 32),
+            status=status,
+            vip_level=clean_line(vip_level, 30),
         )
         audit.record("player.create", object_type="player", object_id=str(player.pk), user=actor)
     return player
+
+
+def do_link_player(ticket: Ticket, player: Player | None, *, actor: Any, reason: str = "") -> Ticket:
+    """Link a case to a player account (or unlink it). A self-excluded player's case moves to the
+    responsible-gambling team right away."""
+    from playerdesk.players.protection import route_if_protected
+
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        if ticket.player_id == (player.pk if player else None):
+            return ticket
+        previous = (
+            Player.objects.filter(pk=ticket.player_id or 0).values_list("external_id", flat=True).first()
+        )
+        ticket.player = player
+        data: dict[str, Any] = {"from": previous, "to": player.external_id if player else None}
+        if reason:
+            data["reason"] = clean_line(reason, 200)
+        _append_event(ticket, "player_linked", actor, data)
+        _save(ticket, "player")
+        audit.record(
+            "ticket.link_player", object_type="ticket", object_id=ticket.reference, user=actor, data=data
+        )
+        ticket = Ticket.objects.select_related("player", "team").get(pk=ticket.pk)
+        ticket = route_if_protected(ticket, actor)
+    return ticket
+
+
+def player_state(player: Player) -> dict[str, Any]:
+    return {
+        "external_id": player.external_id,
+        "name": player.full_name,
+        "email": player.email,
+        "phone": player.phone,
+        "locale": player.locale,
+        "province": player.province,
+        "status": player.status,
+        "self_excluded_until": player.self_excluded_until.isoformat() if player.self_excluded_until else None,
+        "vip_level": player.vip_level,
+        "limits": dict(player.limits or {}),
+        "balance": str(player.balance) if player.balance is not None else None,
+        "bonus_balance": str(player.bonus_balance) if player.bonus_balance is not None else None,
+        "balance_at": player.balance_at.isoformat() if player.balance_at else None,
+        "version": player.version,
+    }
+
+
+def transaction_state(tx: Transaction) -> dict[str, Any]:
+    return {
+        "id": tx.external_id,
+        "type": tx.type,
+        "status": tx.status,
+        "amount": str(tx.amount),
+        "win_amount": str(tx.win_amount) if tx.win_amount is not None else None,
+        "currency": tx.currency,
+        "method": tx.method,
+        "game": tx.game,
+        "provider": tx.provider,
+        "round_id": tx.round_id,
+        "occurred_at": tx.occurred_at.isoformat(),
+        "version": tx.version,
+    }
+
+
+def do_attach_snapshot(
+    ticket: Ticket,
+    *,
+    actor: Any,
+    transaction_ids: Sequence[str] = (),
+    note: str = "",
+) -> dict[str, Any]:
+    """Attach the account state and the chosen transactions to the case as a timeline event. Events are
+    hash-chained, so the snapshot shows what the agent saw even after the operator's data changes."""
+    from playerdesk.players.verification import identity
+
+    ids = [clean_line(i, 64) for i in transaction_ids if i and i.strip()][: SNAPSHOT_MAX_TRANSACTIONS + 1]
+    if len(ids) > SNAPSHOT_MAX_TRANSACTIONS:
+        raise ActionError(f"A snapshot holds at most {SNAPSHOT_MAX_TRANSACTIONS} transactions.")
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        player = Player.objects.filter(pk=ticket.player_id or 0).first()
+        if player is None:
+            raise ActionError("Link the case to a player account first.")
+        ticket.player = player
+        if not identity(ticket).verified:
+            raise ActionError("The requester is not verified: account data cannot be attached to this case.")
+        rows = list(
+            Transaction.objects.filter(player=player, external_id__in=ids).order_by("-occurred_at", "-id")
+        )
+        missing = sorted(set(ids) - {t.external_id for t in rows})
+        if missing:
+            raise ActionError(f"Unknown transaction for this player: {missing[0]}.")
+        data = {
+            "taken_at": clock.now().isoformat(),
+            "player": player_state(player),
+            "transactions": [transaction_state(t) for t in rows],
+        }
+        if note:
+            data["note"] = clean_line(note, 500)
+        _append_event(ticket, "player_snapshot", actor, data)
+        _save(ticket)
+        audit.record(
+            "ticket.player_snapshot", object_type="ticket", object_id=ticket.reference, user=actor,
+            data={"player": player.external_id, "transactions": len(rows)},
+        )  # fmt: skip
+    return data

@@ -184,24 +184,50 @@ def do_create_ticket(
     channel: str,
     requester: Requester,
     language: str | None = None,
-    category: str = Category.GENERAL,
-    priority: int = Priority.P3,
+    category: str | None = None,
+    priority: int | None = None,
     team: Team | None = None,
     body_html: str = "",
     external_id: str = "",
     actor: User = None,
     received_at: Any = None,
     linked_from: Ticket | None = None,
+    entry_point: str = "",
 ) -> Ticket:
-    """Open a case from a player's first message (any channel)."""
+    """Open a case from a player's first message (any channel).
+
+    Language, category, priority and team the caller leaves out are decided by triage (which also
+    assigns the case when the team's mode says so); ``entry_point`` ("address:<email>" or
+    "widget:<key>") lets the address or widget a case came through weigh in."""
     subject = check_subject(subject)
     body = check_body(body)
     check_choice(channel, Channel, "channel")
-    check_choice(category, Category, "category")
-    check_choice(priority, Priority, "priority")
+    if category is not None:
+        check_choice(category, Category, "category")
+    if priority is not None:
+        check_choice(priority, Priority, "priority")
+    if language:
+        check_choice(language, Language, "language")
     email = check_email(requester.email)
-    language = language or (requester.player.locale if requester.player else "en")
-    check_choice(language, Language, "language")
+    triaged = None
+    if not language or category is None or priority is None or team is None:
+        from playerdesk.triage.actions import triage_new_ticket
+
+        triaged = triage_new_ticket(
+            subject=subject,
+            body=body,
+            channel=channel,
+            requester=Requester(email, requester.name, requester.player),
+            language=language or None,
+            category=category,
+            priority=priority,
+            team=team,
+            entry_point=entry_point,
+        )
+        language, category, priority = triaged.language, triaged.category, triaged.priority
+        if team is None and triaged.team_id is not None:
+            team = Team.objects.filter(pk=triaged.team_id, is_active=True).first()
+    assert language is not None and category is not None and priority is not None  # noqa: S101
     now = received_at or clock.now()
     name = clean_line(requester.name, 120)
     with transaction.atomic():
@@ -236,6 +262,8 @@ def do_create_ticket(
                 "priority": priority,
                 "team": team.slug if team else None,
                 "linked_from": linked_from.reference if linked_from else None,
+                # Why the case got its language, category, priority and team.
+                **({"triage": triaged.as_data()} if triaged is not None else {}),
             },
             public=True,
             label=(name or email) if actor is None else None,
@@ -254,6 +282,24 @@ def do_create_ticket(
         )
         _save(ticket, "message_count")
         search.index_ticket(ticket)
+        if ticket.player_id is not None:
+            from playerdesk.players.protection import route_if_protected
+
+            ticket = route_if_protected(ticket)  # a self-excluded player's case goes to responsible gambling
+        if triaged is not None:
+            from playerdesk.triage.actions import after_create
+
+            after_create(ticket, triaged)  # the decision and its reasons; assignment by the team's mode
+            ticket.refresh_from_db()
+    return ticket
+
+
+def do_record_event(ticket: Ticket, kind: str, data: dict[str, Any], *, actor: User = None) -> Ticket:
+    """Add an event to a case's timeline without changing the case (alerts, notices from other apps)."""
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        _append_event(ticket, kind, actor, data)
+        _save(ticket)
     return ticket
 
 
@@ -574,8 +620,10 @@ def do_set_tags(ticket: Ticket, names: Sequence[str], *, actor: User) -> Ticket:
 
 
 def render_macro(macro: Macro, ticket: Ticket, agent_name: str) -> str:
+    from playerdesk.players.protection import check_macro
     from playerdesk.tickets.macros import render
 
+    check_macro(macro, ticket)  # promotional / account-revealing macros: refused when not allowed
     return render(macro.body_fr if ticket.language == "fr" else macro.body_en, ticket, agent_name)
 
 

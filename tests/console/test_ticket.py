@@ -362,7 +362,7 @@ def test_ticket_page_query_count_is_bounded(
         actions.do_reply(ticket, author=agent, body=f"Answer {i}", internal=i % 2 == 0)
         actions.do_change_priority(ticket, 1 + i % 4, actor=agent)
     actions.do_set_tags(ticket, ["a", "b"], actor=agent)
-    with django_assert_max_num_queries(25):
+    with django_assert_max_num_queries(30):  # the case page plus the panels other apps add (constant each)
         response = agent_client.get(url(ticket))
     assert response.status_code == 200
     assert Message.objects.filter(ticket=ticket).count() == 9

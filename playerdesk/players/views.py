@@ -1,0 +1,263 @@
+"""Console screens of the player panel: the transaction log (htmx, keyset pages) and the panel's
+actions. Every object is fetched through ``access_ticket``; every change goes through an action."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from playerdesk.console.views import agent_required, bad_request, render_ticket
+from playerdesk.players import accounthelp, actions, documents, verification
+from playerdesk.players.models import DocumentRequest, Player, Transaction, TxStatus, TxType
+from playerdesk.tickets.access import access_ticket
+from playerdesk.tickets.actions import ActionError
+from playerdesk.tickets.models import Ticket
+
+PAGE_SIZE = 20
+
+
+class BadFilter(ValueError):
+    pass
+
+
+def _cursor(tx: Transaction) -> str:
+    raw = json.dumps([tx.occurred_at.isoformat(), tx.pk]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _after(raw: str) -> Q:
+    try:
+        moment_text, pk = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode())
+        moment = dt.datetime.fromisoformat(moment_text)
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
+        raise BadFilter("cursor") from exc
+    if type(pk) is not int or moment.tzinfo is None:
+        raise BadFilter("cursor")
+    return Q(occurred_at__lt=moment) | Q(occurred_at=moment, id__lt=pk)
+
+
+def _amount(raw: str) -> Decimal:
+    try:
+        value = Decimal(raw)
+    except InvalidOperation as exc:
+        raise BadFilter("amount") from exc
+    if not value.is_finite():
+        raise BadFilter("amount")
+    return value
+
+
+def filtered(player: Player, params: Any) -> QuerySet[Transaction]:
+    qs = Transaction.objects.filter(player=player)
+    q = (params.get("q") or "").strip()[:64]
+    if q:
+        return qs.filter(external_id=q)
+    kind = params.get("type") or ""
+    if kind:
+        if kind not in TxType.values:
+            raise BadFilter("type")
+        qs = qs.filter(type=kind)
+    status = params.get("status") or ""
+    if status:
+        if status not in TxStatus.values:
+            raise BadFilter("status")
+        qs = qs.filter(status=status)
+    for name, lookup in (("from", "occurred_at__date__gte"), ("to", "occurred_at__date__lte")):
+        raw = (params.get(name) or "").strip()
+        if raw:
+            try:
+                qs = qs.filter(**{lookup: dt.date.fromisoformat(raw[:10])})
+            except ValueError as exc:
+                raise BadFilter(name) from exc
+    for name, lookup in (("min", "amount__gte"), ("max", "amount__lte")):
+        raw = (params.get(name) or "").strip()
+        if raw:
+            qs = qs.filter(**{lookup: _amount(raw[:20])})
+    return qs
+
+
+def transaction_page(player: Player, params: Any) -> tuple[list[Transaction], str]:
+    """One keyset page of the player's transactions, newest first (one query)."""
+    qs = filtered(player, params)
+    cursor = (params.get("cursor") or "")[:200]
+    if cursor:
+        qs = qs.filter(_after(cursor))
+    rows = list(qs.order_by("-occurred_at", "-id")[: PAGE_SIZE + 1])
+    next_cursor = _cursor(rows[PAGE_SIZE - 1]) if len(rows) > PAGE_SIZE else ""
+    return rows[:PAGE_SIZE], next_cursor
+
+
+def _ticket(request: HttpRequest, reference: str) -> Ticket:
+    return access_ticket(request.user, reference)
+
+
+def _back(ticket: Ticket) -> HttpResponse:
+    return redirect(reverse("console:ticket", args=[ticket.reference]))
+
+
+@require_GET
+@agent_required
+def transactions(request: HttpRequest, reference: str) -> HttpResponseBase:
+    ticket = _ticket(request, reference)
+    player = ticket.player
+    if player is None or not verification.identity(ticket).verified:
+        return bad_request(request, _("The requester is not verified: account data is not shown."))
+    try:
+        rows, next_cursor = transaction_page(player, request.GET)
+    except BadFilter:
+        return bad_request(request, _("These transaction filters are not valid."))
+    params = request.GET.copy()
+    params.pop("cursor", None)
+    context = {
+        "ticket": ticket,
+        "rows": rows,
+        "next_cursor": next_cursor,
+        "query": params.urlencode(),
+        "later": bool(request.GET.get("cursor")),
+    }
+    return render(request, "players/_transactions.html", context)
+
+
+def _run(request: HttpRequest, ticket: Ticket, action: Any, success: str) -> HttpResponseBase:
+    try:
+        action()
+    except ActionError as exc:
+        return render_ticket(
+            request, access_ticket(request.user, ticket.reference), status=400, error=str(exc)
+        )
+    messages.success(request, success)
+    return _back(ticket)
+
+
+@require_POST
+@agent_required
+def link_player(request: HttpRequest, reference: str) -> HttpResponseBase:
+    ticket = _ticket(request, reference)
+    raw = (request.POST.get("player") or "").strip()[:254]
+    player = None
+    if raw:
+        player = Player.objects.filter(external_id=raw).first()
+        if player is None and "@" in raw:
+            matches = list(Player.objects.filter(email__iexact=raw)[:2])
+            player = matches[0] if len(matches) == 1 else None
+        if player is None:
+            return render_ticket(
+                request, ticket, status=400, error=_("No single player matches %(value)s.") % {"value": raw}
+            )
+    return _run(
+        request,
+        ticket,
+        lambda: actions.do_link_player(ticket, player, actor=request.user),
+        _("Player linked to the case.") if player else _("Player unlinked from the case."),
+    )
+
+
+@require_POST
+@agent_required
+def send_code(request: HttpRequest, reference: str) -> HttpResponseBase:
+    ticket = _ticket(request, reference)
+    via = request.POST.get("via", "email")
+    return _run(
+        request,
+        ticket,
+        lambda: verification.do_send_code(ticket, via=via, actor=request.user),
+        _("A one-time code was sent to the player's %(via)s on file.")
+        % {"via": _("phone") if via == "phone" else _("email")},
+    )
+
+
+@require_POST
+@agent_required
+def check_code(request: HttpRequest, reference: str) -> HttpResponseBase:
+    ticket = _ticket(request, reference)
+    code = (request.POST.get("code") or "")[:20]
+    try:
+        ok = verification.do_check_code(ticket, code, actor=request.user)
+    except ActionError as exc:
+        return render_ticket(request, ticket, status=400, error=str(exc))
+    if not ok:
+        fresh = access_ticket(request.user, ticket.reference)
+        return render_ticket(
+            request,
+            fresh,
+            status=400,
+            error=_("The code does not match or has expired. The requester stays unverified."),
+        )
+    messages.success(request, _("Identity verified: the account is shown."))
+    return _back(ticket)
+
+
+@require_POST
+@agent_required
+def snapshot(request: HttpRequest, reference: str) -> HttpResponseBase:
+    ticket = _ticket(request, reference)
+    ids = request.POST.getlist("tx")[:60]
+    note = (request.POST.get("note") or "")[:500]
+    return _run(
+        request,
+        ticket,
+        lambda: actions.do_attach_snapshot(ticket, actor=request.user, transaction_ids=ids, note=note),
+        _("Snapshot of the account attached to the case."),
+    )
+
+
+@require_POST
+@agent_required
+def account_help(request: HttpRequest, reference: str, kind: str) -> HttpResponseBase:
+    ticket = _ticket(request, reference)
+    post = request.POST
+    details = {
+        "field": post.get("field", ""),
+        "value": post.get("value", "")[:300],
+        "evidence": post.getlist("evidence")[:10],
+        "question": post.get("question", "")[:2000],
+        "reason": post.get("reason", "")[:2000],
+        "limit": post.get("limit", ""),
+        "amount": post.get("amount", "")[:20],
+    }
+    return _run(
+        request,
+        ticket,
+        lambda: accounthelp.do_request_account_help(ticket, kind, actor=request.user, details=details),
+        _("Request sent to the operator. Its answer will appear on the case."),
+    )
+
+
+@require_POST
+@agent_required
+def request_documents(request: HttpRequest, reference: str) -> HttpResponseBase:
+    ticket = _ticket(request, reference)
+    types = request.POST.getlist("types")[:10]
+    note = (request.POST.get("note") or "")[:2000]
+    return _run(
+        request,
+        ticket,
+        lambda: documents.do_request_documents(ticket, types=types, note=note, actor=request.user),
+        _("Document request sent to the player with a secure upload link."),
+    )
+
+
+@require_POST
+@agent_required
+def cancel_documents(request: HttpRequest, reference: str, public_id: str) -> HttpResponseBase:
+    ticket = _ticket(request, reference)
+    row = DocumentRequest.objects.filter(ticket=ticket, public_id=public_id[:32]).first()
+    if row is None:
+        return bad_request(request, _("No such document request on this case."))
+    return _run(
+        request,
+        ticket,
+        lambda: documents.do_cancel_document_request(row, actor=request.user),
+        _("Document request cancelled."),
+    )
