@@ -10,7 +10,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 PG_URL ?= postgres://postgres@127.0.0.1:5432/playerdesk
 REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test lint typecheck migrations-check test-sqlite test-postgres browser bench bench-smoke messages clean install
+.PHONY: run test lint typecheck migrations-check test-sqlite test-postgres browser dovecot bench bench-smoke messages clean install
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -29,6 +29,10 @@ run: install
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# Debian's Dovecot for the IMAP tests (the tests start their own instance, with their own config and port).
+dovecot:
+	@command -v dovecot >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null; }
+
 lint: install
 	$(VENV)/bin/ruff check playerdesk tests bench
 	$(VENV)/bin/ruff format --check playerdesk tests bench
@@ -39,11 +43,11 @@ typecheck: install
 migrations-check: install
 	PLAYERDESK_TESTING=1 $(PY) -m django makemigrations --check --dry-run --settings=playerdesk.settings
 
-test-sqlite: install browser
+test-sqlite: install browser dovecot
 	$(VENV)/bin/pytest -n 2 --dist loadfile
 
 # PostgreSQL + Redis (the scale-out mode). Runs when the server answers; in CI it must.
-test-postgres: install browser
+test-postgres: install browser dovecot
 	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || $(PY) -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
 		PLAYERDESK_DATABASE_URL=$(PG_URL) PLAYERDESK_REDIS_URL=$(REDIS_URL) PLAYERDESK_REDIS_PREFIX=pdtest \
 			$(VENV)/bin/pytest -n 2 --dist loadfile -m "not e2e"; \

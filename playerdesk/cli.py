@@ -27,6 +27,7 @@ log = logging.getLogger("playerdesk.run")
 ROLES: dict[str, list[str]] = {
     "web": ["web"],
     "worker": ["worker"],
+    "mailin": ["mailin"],
 }
 
 # Subcommands implemented as Django management commands (their options are parsed there).
@@ -82,6 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
     worker = sub.add_parser("worker", help="the worker role: background jobs and schedules (Huey)")
     worker.add_argument("--threads", type=int, default=None, help="default PLAYERDESK_WORKER_THREADS (4)")
     worker.set_defaults(handler=cmd_worker)
+
+    mailin = sub.add_parser("mailin", help="the mail-in role: the SMTP receiver (aiosmtpd)")
+    mailin.add_argument("--host", default=None, help="default PLAYERDESK_SMTP_HOST (127.0.0.1)")
+    mailin.add_argument("--port", type=int, default=None, help="default PLAYERDESK_SMTP_PORT (2525)")
+    mailin.set_defaults(handler=cmd_mailin)
 
     migrate = sub.add_parser("migrate", help="create or update the database tables")
     migrate.set_defaults(handler=cmd_migrate)
@@ -224,6 +230,15 @@ def cmd_worker(options: argparse.Namespace) -> int:
     consumer = HUEY.create_consumer(**config.values)
     _say(f"worker consuming jobs from {type(HUEY).__name__} with {config.workers} thread(s)")
     consumer.run()
+    return 0
+
+
+def cmd_mailin(options: argparse.Namespace) -> int:
+    if (status := _setup()) is not None:
+        return status
+    from playerdesk.mail.smtp import serve
+
+    serve(options.host, options.port)
     return 0
 
 

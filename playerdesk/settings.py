@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "playerdesk.api",
     "playerdesk.console",
     "playerdesk.portal",
+    "playerdesk.sla",
     "playerdesk.triage",
 ]
 
@@ -279,6 +280,17 @@ else:
 BRAND_NAME = env_str("PLAYERDESK_BRAND_NAME", "PlayerDesk")
 SUPPORT_EMAIL = env_str("PLAYERDESK_SUPPORT_EMAIL", f"support@{MAIL_DOMAIN}")
 
+# Inbound mail: caps checked before any parsing (over a cap: rejected with a reason, kept in quarantine).
+MAIL_MAX_BYTES = env_int("PLAYERDESK_MAIL_MAX_BYTES", 25 * 1024 * 1024)
+MAIL_MAX_HEADER_BYTES = env_int("PLAYERDESK_MAIL_MAX_HEADER_BYTES", 128 * 1024)
+MAIL_MAX_HEADER_PARAMS = env_int("PLAYERDESK_MAIL_MAX_HEADER_PARAMS", 1000)
+MAIL_MAX_PARTS = env_int("PLAYERDESK_MAIL_MAX_PARTS", 500)
+MAIL_MAX_DEPTH = env_int("PLAYERDESK_MAIL_MAX_DEPTH", 20)
+# Published response time for email, quoted in the acknowledgement.
+MAIL_RESPONSE_HOURS = env_int("PLAYERDESK_MAIL_RESPONSE_HOURS", 24)
+SMTP_HOST = env_str("PLAYERDESK_SMTP_HOST", "127.0.0.1")
+IMAP_POLL_SECONDS = env_int("PLAYERDESK_IMAP_POLL_SECONDS", 60)
+
 # Cases
 REOPEN_WINDOW_DAYS = env_int("PLAYERDESK_REOPEN_DAYS", 14)
 MAX_SUBJECT_CHARS = 255
@@ -287,6 +299,11 @@ QUEUE_PAGE_SIZE = 50
 MAX_ATTACHMENT_BYTES = env_int("PLAYERDESK_MAX_ATTACHMENT_BYTES", 15 * 1024 * 1024)
 MAX_ATTACHMENTS_PER_MESSAGE = 10
 PORTAL_LINK_HOURS = env_int("PLAYERDESK_PORTAL_LINK_HOURS", 72)
+
+# Service standards: how often the breach sweep runs (seconds, ≤ 60), and the least time between two
+# automatic updates to a player when the policy sets no update interval.
+SLA_SWEEP_SECONDS = max(5, min(60, env_int("PLAYERDESK_SLA_SWEEP_SECONDS", 15)))
+SLA_MIN_UPDATE_HOURS = env_int("PLAYERDESK_SLA_MIN_UPDATE_HOURS", 24)
 
 # Operator connector: signed webhooks to the operator's platform (account help, one-time codes by phone).
 OPERATOR_WEBHOOK_URL = env_str("PLAYERDESK_OPERATOR_WEBHOOK_URL")

@@ -107,3 +107,35 @@ def make_ticket(db: Any) -> Callable[..., Ticket]:
 @pytest.fixture
 def ticket(make_ticket: Callable[..., Ticket], team: Any) -> Ticket:
     return make_ticket(team=team)
+
+
+# Data the migrations install (default triage rules, default service standards). A transactional test
+# ends with a flush that empties every table; the next test on the same worker must find the data a real
+# install has, so it is put back right after such a test.
+SEED_MIGRATIONS = [
+    ("playerdesk.triage.migrations.0002_default_rules", "add_defaults"),
+    ("playerdesk.sla.migrations.0002_default_standards", "install"),
+]
+
+
+def _is_transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        return True
+    names = getattr(item, "fixturenames", ())
+    return "transactional_db" in names or "live_server" in names
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    yield
+    if nextitem is None or not _is_transactional(item):
+        return  # after the last test the test database is already gone
+    import importlib
+
+    from django.apps import apps
+    from pytest_django.plugin import blocking_manager_key
+
+    with item.config.stash[blocking_manager_key].unblock():
+        for module, function in SEED_MIGRATIONS:
+            getattr(importlib.import_module(module), function)(apps, None)

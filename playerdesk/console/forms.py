@@ -104,6 +104,9 @@ class QueueFilterForm(forms.Form):
     channel = forms.ChoiceField(required=False, label=_("Channel"), choices=_choices(Channel, _("Any")))
     language = forms.ChoiceField(required=False, label=_("Language"), choices=_choices(Language, _("Any")))
     cursor = forms.CharField(required=False, max_length=1000)
+    sort = forms.ChoiceField(
+        required=False, label=_("Order"), choices=[("", _("Priority, then oldest")), ("due", _("Time left"))]
+    )
 
     def clean_team(self) -> str:
         value: str = self.cleaned_data.get("team") or ""

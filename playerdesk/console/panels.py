@@ -26,9 +26,11 @@ class Panel:
 
 
 PANELS: list[str] = [
+    "playerdesk.sla.panels.clocks_panel",
     "playerdesk.players.panels.head_panel",
     "playerdesk.players.panels.side_panel",
     "playerdesk.players.panels.main_panel",
+    "playerdesk.mail.panels.side_panel",
     "playerdesk.triage.panels.triage_panel",
 ]
 

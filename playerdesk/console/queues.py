@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from playerdesk.tickets.models import Priority, Ticket
 
@@ -41,6 +41,11 @@ ROW_FIELDS = (
     "team__name",
     "assignee__username",
     "assignee__agent__display_name",
+    # Service standards: the case's nearest due time (a LEFT JOIN, no extra query).
+    "sla__next_due_at",
+    "sla__next_target",
+    "sla__breached",
+    "sla__paused",
     # Triage: assignment state and why (a LEFT JOIN, no extra query).
     "triage__state",
     "triage__state_reason",
@@ -127,9 +132,52 @@ def tab_counts(visible: QuerySet[Ticket], user: Any, team_ids: list[int]) -> dic
     return dict(zip(tabs, (int(v) for v in row), strict=True))
 
 
-def queue_rows(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    return (
-        queryset.select_related("team", "assignee__agent", "player", "triage")
-        .only(*ROW_FIELDS)
-        .order_by(*ORDER)
+def queue_rows(queryset: QuerySet[Ticket], sort: str = "") -> QuerySet[Ticket]:
+    rows = queryset.select_related("team", "assignee__agent", "player", "sla", "triage").only(*ROW_FIELDS)
+    if sort == "due":
+        return rows.order_by(F("sla__next_due_at").asc(nulls_last=True), "id")
+    return rows.order_by(*ORDER)
+
+
+# ---------------------------------------------------------------- "time left" order (service standards)
+# Cases by their nearest due time, soonest (or most overdue) first, then cases with no running clock.
+# The cursor carries (due time or null, id).
+
+
+def encode_due_cursor(ticket: Ticket) -> str:
+    sla = getattr(ticket, "sla", None)
+    due = sla.next_due_at.isoformat() if sla is not None and sla.next_due_at else None
+    key = ["due", due, int(ticket.pk)]
+    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode_due_cursor(raw: str) -> tuple[dt.datetime | None, int]:
+    if not raw or len(raw) > 200:
+        raise BadCursor("cursor")
+    try:
+        data = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode())
+    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        raise BadCursor("cursor") from exc
+    if not isinstance(data, list) or len(data) != 3 or data[0] != "due":
+        raise BadCursor("cursor")
+    _, due, pk = data
+    if type(pk) is not int or pk < 1 or not (due is None or isinstance(due, str)):
+        raise BadCursor("cursor")
+    if due is None:
+        return None, pk
+    try:
+        moment = dt.datetime.fromisoformat(due)
+    except ValueError as exc:
+        raise BadCursor("cursor") from exc
+    if moment.tzinfo is None:
+        raise BadCursor("cursor")
+    return moment, pk
+
+
+def after_due(queryset: QuerySet[Ticket], key: tuple[dt.datetime | None, int]) -> QuerySet[Ticket]:
+    due, pk = key
+    if due is None:
+        return queryset.filter(sla__next_due_at__isnull=True, id__gt=pk)
+    return queryset.filter(
+        Q(sla__next_due_at__gt=due) | Q(sla__next_due_at=due, id__gt=pk) | Q(sla__next_due_at__isnull=True)
     )

@@ -223,19 +223,23 @@ def queue(request: HttpRequest) -> HttpResponseBase:
             exact = qs.only("reference").first()
             if exact is not None:
                 return redirect("console:ticket", exact.reference)
+    sort = data["sort"]
     if data["cursor"]:
         try:
-            qs = queues.after(qs, queues.decode_cursor(data["cursor"]))
+            if sort == "due":
+                qs = queues.after_due(qs, queues.decode_due_cursor(data["cursor"]))
+            else:
+                qs = queues.after(qs, queues.decode_cursor(data["cursor"]))
         except queues.BadCursor:
             return bad_request(request, _("This page link is not valid. Go back to the first page."))
 
     size = settings.QUEUE_PAGE_SIZE
-    rows = list(queues.queue_rows(qs)[: size + 1])
+    rows = list(queues.queue_rows(qs, sort)[: size + 1])
     next_url = ""
     if len(rows) > size:
         rows = rows[:size]
         params = request.GET.copy()
-        params["cursor"] = queues.encode_cursor(rows[-1])
+        params["cursor"] = (queues.encode_due_cursor if sort == "due" else queues.encode_cursor)(rows[-1])
         params["tab"] = tab
         next_url = "?" + params.urlencode()
     current = request.GET.copy()
@@ -262,7 +266,9 @@ def queue(request: HttpRequest) -> HttpResponseBase:
     context.update(
         {
             "teams": list(Team.objects.filter(is_active=True).only("id", "name")),
-            "filter_fields": [form[n] for n in ("status", "priority", "category", "channel", "language")],
+            "filter_fields": [
+                form[n] for n in ("status", "priority", "category", "channel", "language", "sort")
+            ],
             "page": "queue",
         }
     )

@@ -172,6 +172,12 @@ def build(
         created += end - start
         if progress is not None:
             progress(end, cases)
+    from playerdesk.sla.actions import setup_demo as setup_service_standards
+
+    setup_service_standards()
+    from playerdesk.mail.actions import setup_demo_mailboxes
+
+    setup_demo_mailboxes()
     from playerdesk.triage.demo import setup_demo as setup_triage
 
     setup_triage()  # team map, assignment modes, capacities; triage decisions for the demo cases

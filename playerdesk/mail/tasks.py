@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
 from playerdesk.core import clock
+from playerdesk.mail import imap, inbound
 from playerdesk.mail.actions import deliver
 from playerdesk.mail.models import OutboundEmail, OutboundStatus
 
@@ -24,3 +25,34 @@ def retry_due_emails() -> int:
         "pk", flat=True
     )[:200]
     return sum(1 for pk in list(due) if deliver(pk))
+
+
+@db_task(retries=0)
+def process_inbound(inbound_id: int) -> str | None:
+    return inbound.process(inbound_id)
+
+
+@db_task(retries=0)
+def process_inbound_batch(inbound_ids: list[int]) -> int:
+    return sum(1 for pk in inbound_ids if inbound.process(pk) is not None)
+
+
+@db_periodic_task(crontab(minute="*"))
+@lock_task("mail-recover-inbound")
+def recover_inbound() -> int:
+    """Stored mail whose job was lost, or whose worker died before committing, is processed again."""
+    return inbound.recover()
+
+
+@db_periodic_task(crontab(minute="*"))
+def poll_mailboxes() -> int:
+    """One job per IMAP mailbox, so a slow server never delays the others (each holds its own lease)."""
+    ids = imap.mailboxes_to_poll()
+    for mailbox_id in ids:
+        poll_mailbox(mailbox_id)
+    return len(ids)
+
+
+@db_task(retries=0)
+def poll_mailbox(mailbox_id: int) -> int:
+    return imap.poll(mailbox_id)

@@ -158,6 +158,10 @@ def _append_event(
 
 
 def _save(ticket: Ticket, *fields: str) -> None:
+    from playerdesk.sla.clocks import on_ticket_changed
+
+    # Service-level clocks follow the change (their own timeline event comes before the row is written).
+    on_ticket_changed(ticket, fields)
     ticket.save(update_fields=[*fields, "last_event_seq", "last_event_hash", "updated_at"])
     events.send_on_commit(
         events.DESK_GROUP, {"kind": "ticket", "id": ticket.pk, "reference": ticket.reference}

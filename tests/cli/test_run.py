@@ -86,7 +86,11 @@ def http_status(url: str) -> int:
 def test_run_starts_every_role_restarts_a_crash_and_stops_cleanly(tmp_path: Path) -> None:
     port = free_port()
     env = embedded_env(
-        tmp_path / "data", PLAYERDESK_DEMO="1", PLAYERDESK_DEMO_CASES="12", PLAYERDESK_HTTP_PORT=str(port)
+        tmp_path / "data",
+        PLAYERDESK_DEMO="1",
+        PLAYERDESK_DEMO_CASES="12",
+        PLAYERDESK_HTTP_PORT=str(port),
+        PLAYERDESK_SMTP_PORT=str(free_port()),
     )
     process = subprocess.Popen(
         [sys.executable, "-m", "playerdesk.cli", "run"],

@@ -81,3 +81,87 @@ def test_automatic_mail_follows_case_language(make_ticket: Any, language: str) -
     assert email.language == language
     assert email.headers.get("Auto-Submitted") == "auto-generated"
     assert ticket.reference in email.subject
+
+
+# ---------------------------------------------------------------- against a real SMTP server
+
+
+def test_relay_421_for_a_while_then_250_delivers_every_mail_exactly_once(make_ticket: Any, sink: Any) -> None:
+    sink.mode = "421"
+    emails = [queue(make_ticket(email=f"p{i}@example.com")) for i in range(10)]
+    for email in emails:
+        assert actions.deliver(email.pk) is False
+    moment = clock.now()
+    for _ in range(3):  # the relay keeps refusing for a while; each retry waits its turn
+        moment += timedelta(hours=5)
+        with clock.frozen(moment):
+            assert retry_due_emails.call_local() == 0
+    assert sink.messages == [] and sink.refused == 40
+    row = OutboundEmail.objects.get(pk=emails[0].pk)
+    assert row.status == OutboundStatus.PENDING and row.last_code == 421 and row.attempts == 4
+    sink.mode = "250"
+    with clock.frozen(moment + timedelta(hours=5)):
+        assert retry_due_emails.call_local() == 10
+        assert retry_due_emails.call_local() == 0
+    with clock.frozen(moment + timedelta(days=1)):
+        assert retry_due_emails.call_local() == 0
+    ids = [m.split(b"Message-ID: ", 1)[1].split(b"\r\n", 1)[0] for m in sink.messages]
+    assert len(ids) == 10 and len(set(ids)) == 10
+    assert set(OutboundEmail.objects.values_list("status", flat=True)) == {OutboundStatus.SENT}
+
+
+def test_retry_spacing_follows_rfc5321() -> None:
+    delays = [actions.retry_delay(n) for n in range(1, 8)]
+    assert delays[0] == timedelta(minutes=1)
+    assert all(d >= timedelta(minutes=30) for d in delays[1:])
+    assert delays == sorted(delays) and max(delays) == timedelta(hours=4)
+
+
+def test_550_is_not_retried_and_marks_the_address(ticket: Any, sink: Any) -> None:
+    from playerdesk.mail.models import UndeliverableAddress
+
+    sink.mode = "550"
+    email = queue(ticket)
+    assert actions.deliver(email.pk) is False
+    email.refresh_from_db()
+    assert email.status == OutboundStatus.FAILED and email.last_code == 550
+    assert UndeliverableAddress.objects.filter(address=ticket.requester_email).exists()
+    sink.mode = "250"
+    with clock.frozen(clock.now() + timedelta(days=1)):
+        assert retry_due_emails.call_local() == 0
+    assert sink.refused == 1 and sink.messages == []
+
+
+def test_sent_mail_names_its_bounce_address_and_threads(make_ticket: Any, sink: Any) -> None:
+    import email as email_lib
+    from email.policy import compat32
+
+    from playerdesk.mail import loops
+
+    ticket = make_ticket(channel="email")
+    queued = actions.queue_acknowledgement(ticket, in_reply_to="<orig@mail.example.com>")
+    assert actions.deliver(queued.pk) is True
+    mail_from, rcpts = sink.envelopes[0]
+    assert mail_from == loops.bounce_address(queued.pk)
+    assert rcpts == [ticket.requester_email]
+    sent = email_lib.message_from_bytes(sink.messages[0], policy=compat32)
+    assert sent["Message-ID"] == queued.message_id
+    assert sent["In-Reply-To"] == "<orig@mail.example.com>"
+    assert sent["Auto-Submitted"] == "auto-replied"
+    assert sent["Reply-To"].startswith("support+")
+    assert "PlayerDesk" in sent["From"] and "bounce+" not in sent["From"]
+    assert ticket.reference in sent["Subject"]
+
+
+def test_a_send_cut_by_a_dead_worker_goes_out_again_with_the_same_message_id(ticket: Any, sink: Any) -> None:
+    email = queue(ticket)
+    # A worker claimed it, then died before reporting back.
+    OutboundEmail.objects.filter(pk=email.pk).update(
+        status=OutboundStatus.SENDING, attempts=1, next_attempt_at=clock.now() + actions.SENDING_TIMEOUT
+    )
+    assert retry_due_emails.call_local() == 0  # another worker does not take it while the claim holds
+    with clock.frozen(clock.now() + actions.SENDING_TIMEOUT + timedelta(seconds=1)):
+        assert retry_due_emails.call_local() == 1
+        assert retry_due_emails.call_local() == 0
+    assert len(sink.messages) == 1
+    assert email.message_id.encode() in sink.messages[0]

@@ -1,0 +1,645 @@
+"""Inbound mail: raw bytes stored first (encrypted, sha256), then processed by a job that claims the row,
+parses it, finds its case (``threads``), and commits the message, its attachments, the acknowledgement and
+the row's outcome in one transaction. A worker that dies before that commit leaves the row claimed with
+a lease; once the lease passes, the sweep processes it again, and the message exists exactly once."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from time import monotonic, perf_counter
+from typing import Any
+
+from cryptography.fernet import Fernet
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+
+from playerdesk.core import audit, clock
+from playerdesk.core.storage import files_key
+from playerdesk.core.text import clean_line
+from playerdesk.mail import language, loops, threads
+from playerdesk.mail.limits import Violation, check_limits, header_block_end
+from playerdesk.mail.models import (
+    InboundEmail,
+    InboundOutcome,
+    InboundStatus,
+    Mailbox,
+    OutboundEmail,
+    OutboundStatus,
+    UndeliverableAddress,
+)
+from playerdesk.mail.parse import ParsedEmail, header_text, message_ids, parse, parse_address
+from playerdesk.players.models import Player
+from playerdesk.tickets import actions as ticket_actions
+from playerdesk.tickets.actions import ActionError, Requester
+from playerdesk.tickets.models import Category, Channel, Message, Ticket
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 5
+KEEP_BYTES = 256 * 1024  # of a message over the size cap, kept for the quarantine view
+_SPECIAL = {"bounce"}
+
+
+class WorkerStopped(BaseException):
+    """Raised by tests to stand for a worker killed mid-job (it is never caught here)."""
+
+
+class _Duplicate(Exception):
+    def __init__(self, original: InboundEmail) -> None:
+        super().__init__(f"same Message-ID and sender as inbound email #{original.pk}")
+        self.original = original
+
+
+class _ClaimLost(Exception):
+    pass
+
+
+# ---------------------------------------------------------------- raw storage
+
+
+def encrypt_raw(raw: bytes) -> bytes:
+    return Fernet(files_key()).encrypt(raw)
+
+
+def decrypt_raw(blob: bytes | memoryview) -> bytes:
+    return Fernet(files_key()).decrypt(bytes(blob))
+
+
+@dataclass(frozen=True)
+class Recipient:
+    address: str
+    mailbox: Mailbox | None
+    special: str = ""  # "bounce" for the VERP return path
+
+
+def resolve_recipient(address: str) -> Recipient | None:
+    """A recipient address we accept mail for, or None (the SMTP receiver answers 550)."""
+    local, _, domain = address.strip().strip("<>").rpartition("@")
+    if not local or domain.lower() != settings.MAIL_DOMAIN.lower():
+        return None
+    base = local.split("+", 1)[0].lower()
+    if base in _SPECIAL:
+        return Recipient(address, None, base) if loops.outbound_of_bounce_address(address) else None
+    found, mailbox = _mailbox_cache.get(base, (0.0, None))
+    if monotonic() - found > MAILBOX_CACHE_SECONDS:
+        mailbox = Mailbox.objects.filter(local_part=base, is_active=True).first()
+        _mailbox_cache[base] = (monotonic(), mailbox)
+    if mailbox is not None:
+        return Recipient(address, mailbox)
+    if base == settings.SUPPORT_EMAIL.rpartition("@")[0].lower():
+        return Recipient(address, None)
+    return None
+
+
+# Mailbox look-ups of this process, kept a few seconds (the receiver checks every RCPT and every message).
+MAILBOX_CACHE_SECONDS = 10.0
+_mailbox_cache: dict[str, tuple[float, Mailbox | None]] = {}
+
+
+def forget_mailboxes() -> None:
+    _mailbox_cache.clear()
+
+
+def known_recipient(address: str) -> bool | None:
+    """From this process's cache alone (no database): True/False, or None when it must be looked up."""
+    local, _, domain = address.strip().strip("<>").rpartition("@")
+    if not local or domain.lower() != settings.MAIL_DOMAIN.lower():
+        return False
+    base = local.split("+", 1)[0].lower()
+    if base in _SPECIAL:
+        return None
+    found, mailbox = _mailbox_cache.get(base, (0.0, None))
+    if monotonic() - found > MAILBOX_CACHE_SECONDS:
+        return None
+    return mailbox is not None or base == settings.SUPPORT_EMAIL.rpartition("@")[0].lower()
+
+
+@dataclass(frozen=True)
+class Received:
+    inbound: InboundEmail
+    created: bool
+    violation: Violation | None
+
+
+def receive(
+    raw: bytes,
+    *,
+    source: str,
+    envelope_from: str = "",
+    envelope_to: Sequence[str] = (),
+    peer: str = "",
+    mailbox: Mailbox | None = None,
+    full_size: int | None = None,
+    enqueue: bool = True,
+) -> Received:
+    """Store ``raw`` durably (or find it already stored). Raises ``DatabaseError`` when storage is down:
+    the SMTP receiver then answers 451 and the sender tries again later. ``full_size``: the size of a
+    message of which only the beginning was fetched (over the size cap)."""
+    size = max(full_size or 0, len(raw))
+    if size > settings.MAIL_MAX_BYTES:
+        violation: Violation | None = Violation(
+            "too_big", f"The message is {size:,} bytes; at most {settings.MAIL_MAX_BYTES:,}."
+        )
+        digest = hashlib.sha256(raw[:KEEP_BYTES] + f"|{size}".encode()).hexdigest()
+    else:
+        violation = check_limits(raw)
+        digest = hashlib.sha256(raw).hexdigest()
+    # No look-up first: the unique sha256 turns a second copy into an IntegrityError (one query saved).
+    kept = raw[:KEEP_BYTES] if violation and violation.code == "too_big" else raw
+    head = _quick_headers(kept)
+    if mailbox is None:
+        for address in envelope_to:
+            recipient = resolve_recipient(address)
+            if recipient is not None and recipient.mailbox is not None:
+                mailbox = recipient.mailbox
+                break
+    status = InboundStatus.PENDING
+    if violation is not None:
+        status = InboundStatus.REJECTED if violation.code == "empty" else InboundStatus.QUARANTINED
+    try:
+        with transaction.atomic():
+            inbound = InboundEmail.objects.create(
+                received_at=clock.now(),
+                source=source,
+                mailbox=mailbox,
+                envelope_from=envelope_from[:320],
+                envelope_to=[a[:320] for a in envelope_to][:50],
+                peer=peer[:100],
+                raw=encrypt_raw(kept),
+                raw_truncated=len(kept) < size,
+                size=size,
+                sha256=digest,
+                message_id=head["message_id"],
+                from_address=head["from"],
+                subject=head["subject"],
+                status=status,
+                reason=violation.reason if violation else "",
+            )
+            if status == InboundStatus.PENDING and enqueue:
+                transaction.on_commit(lambda: _enqueue(inbound.pk))
+    except IntegrityError:
+        existing = InboundEmail.objects.only("id", "status").filter(sha256=digest).first()
+        if existing is None:
+            raise
+        return Received(existing, False, violation)
+    if violation is not None:
+        log.warning("inbound email #%s %s: %s", inbound.pk, status, violation.reason)
+    return Received(inbound, True, violation)
+
+
+def record_rejection(
+    *, reason: str, source: str, envelope_from: str, envelope_to: Sequence[str], peer: str
+) -> None:
+    """A message refused before we had its bytes (e.g. over the size cap during the SMTP transfer)."""
+    token = uuid.uuid4().hex
+    InboundEmail.objects.create(
+        received_at=clock.now(),
+        source=source,
+        envelope_from=envelope_from[:320],
+        envelope_to=[a[:320] for a in envelope_to][:50],
+        peer=peer[:100],
+        raw=encrypt_raw(b""),
+        raw_truncated=True,
+        size=0,
+        sha256=f"rejected-{token}"[:64],
+        status=InboundStatus.REJECTED,
+        reason=reason[:500],
+    )
+    log.warning("inbound email from %r refused during transfer: %s", envelope_from, reason)
+
+
+def _quick_headers(raw: bytes) -> dict[str, str]:
+    """Message-ID, From and Subject read from the header block without parsing the message."""
+    block = raw[: min(header_block_end(raw), 64 * 1024)].decode("utf-8", "surrogateescape")
+
+    def value(name: str) -> str:
+        match = re.search(rf"(?im)^{name}[ \t]*:[ \t]*(.*(?:\r?\n[ \t].*)*)", block)
+        return header_text(match.group(1).replace("\r", "").replace("\n", "")) if match else ""
+
+    return {
+        "message_id": (message_ids(value("message-id"), 1) or [""])[0][:255],
+        "from": parse_address(value("from"))[1][:320],
+        "subject": clean_line(value("subject"), 255),
+    }
+
+
+def _enqueue(inbound_id: int) -> None:
+    from playerdesk.mail.tasks import process_inbound
+
+    try:
+        process_inbound(inbound_id)
+    except Exception:  # the raw mail is stored; the sweep processes it
+        log.exception("could not queue inbound email #%s", inbound_id)
+
+
+def enqueue_batch(inbound_ids: Sequence[int]) -> None:
+    """One job for several stored emails (the SMTP receiver under load queues them this way)."""
+    from playerdesk.mail.tasks import process_inbound_batch
+
+    try:
+        process_inbound_batch(list(inbound_ids))
+    except Exception:  # the raw mail is stored; the sweep processes it
+        log.exception("could not queue %s inbound emails", len(inbound_ids))
+
+
+# ---------------------------------------------------------------- processing
+
+
+def process(inbound_id: int) -> str | None:
+    """Process one stored email if it is due. Returns its outcome (None: nothing to do here)."""
+    now = clock.now()
+    claim = uuid.uuid4().hex
+    claimed = (
+        InboundEmail.objects.filter(pk=inbound_id)
+        .filter(Q(status=InboundStatus.PENDING) | Q(status=InboundStatus.PROCESSING, lease_until__lt=now))
+        .update(
+            status=InboundStatus.PROCESSING, claim=claim, lease_until=now + LEASE, attempts=F("attempts") + 1
+        )
+    )
+    if not claimed:
+        return None
+    inbound = InboundEmail.objects.select_related("mailbox").get(pk=inbound_id)
+    try:
+        raw = decrypt_raw(inbound.raw)
+        started = perf_counter()
+        parsed = parse(raw)
+        inbound.parse_ms = (perf_counter() - started) * 1000
+    except Exception as exc:
+        log.exception("inbound email #%s could not be parsed", inbound_id)
+        _finish(
+            inbound,
+            claim,
+            InboundStatus.QUARANTINED,
+            reason=f"The message could not be read ({type(exc).__name__}).",
+        )
+        return InboundStatus.QUARANTINED
+    try:
+        with transaction.atomic():
+            return _apply(inbound, claim, parsed)
+    except _Duplicate as dup:
+        _finish(
+            inbound,
+            claim,
+            InboundStatus.DONE,
+            outcome=InboundOutcome.DUPLICATE,
+            ticket_id=dup.original.ticket_id,
+            reason=f"Duplicate of inbound email #{dup.original.pk} (same Message-ID and sender).",
+            parsed=parsed,
+        )
+        return InboundOutcome.DUPLICATE
+    except ActionError as exc:
+        _finish(inbound, claim, InboundStatus.REJECTED, reason=str(exc), parsed=parsed)
+        return InboundStatus.REJECTED
+    except _ClaimLost:
+        return None
+    except Exception as exc:
+        log.exception("processing inbound email #%s failed (attempt %s)", inbound_id, inbound.attempts)
+        if inbound.attempts >= MAX_ATTEMPTS:
+            _finish(
+                inbound, claim, InboundStatus.QUARANTINED, reason=f"Processing failed: {type(exc).__name__}"
+            )
+            return InboundStatus.QUARANTINED
+        InboundEmail.objects.filter(pk=inbound_id, claim=claim).update(
+            status=InboundStatus.PENDING, lease_until=clock.now() + timedelta(seconds=30 * inbound.attempts)
+        )
+        return None
+
+
+def _finish(
+    inbound: InboundEmail,
+    claim: str,
+    status: str,
+    *,
+    outcome: str = "",
+    reason: str = "",
+    ticket_id: int | None = None,
+    parsed: ParsedEmail | None = None,
+) -> None:
+    fields: dict[str, Any] = {
+        "status": status,
+        "outcome": outcome,
+        "reason": reason[:500],
+        "ticket_id": ticket_id,
+        "processed_at": clock.now(),
+        "lease_until": None,
+        "parse_ms": inbound.parse_ms,
+    }
+    if parsed is not None:
+        fields.update(_parsed_fields(parsed))
+    InboundEmail.objects.filter(pk=inbound.pk, claim=claim).update(**fields)
+
+
+def _parsed_fields(parsed: ParsedEmail) -> dict[str, str]:
+    return {
+        "message_id": parsed.message_id[:255],
+        "from_address": parsed.from_address[:320],
+        "subject": parsed.subject[:255],
+    }
+
+
+def _apply(inbound: InboundEmail, claim: str, parsed: ParsedEmail) -> str:
+    if (
+        not InboundEmail.objects.select_for_update()
+        .filter(pk=inbound.pk, claim=claim, status=InboundStatus.PROCESSING)
+        .exists()
+    ):
+        raise _ClaimLost
+    ticket: Ticket | None = None
+    message: Message | None = None
+    notes: list[str] = []
+    envelope_from = inbound.envelope_from
+    if inbound.source == "imap" and not envelope_from:
+        envelope_from = parsed.header("Return-Path").strip().strip("<>") or parsed.from_address
+    if loops.looks_like_bounce(parsed, envelope_from, list(inbound.envelope_to)):
+        ticket, note = _handle_bounce(inbound, parsed)
+        return _done(inbound, InboundOutcome.BOUNCE, parsed, ticket=ticket, reason=note)
+    if loops.is_own_mail(parsed):
+        return _done(inbound, InboundOutcome.LOOP, parsed, reason="Our own mail came back: no case.")
+    sender = _sender(parsed, envelope_from)
+    if sender.rpartition("@")[2] == settings.MAIL_DOMAIN.lower():
+        return _done(inbound, InboundOutcome.LOOP, parsed, reason="Mail from our own domain: no case.")
+    if parsed.message_id:
+        key = hashlib.sha256(f"{parsed.message_id}|{sender.lower()}".encode()).hexdigest()
+        original = InboundEmail.objects.filter(dedup_key=key).exclude(pk=inbound.pk).first()
+        if original is not None:
+            raise _Duplicate(original)
+        try:
+            with transaction.atomic():
+                InboundEmail.objects.filter(pk=inbound.pk).update(dedup_key=key)
+        except IntegrityError:
+            raise _Duplicate(InboundEmail.objects.get(dedup_key=key)) from None
+    recipients = list(inbound.envelope_to) + parsed.to + parsed.cc
+    match = threads.find_case(parsed, sender, recipients)
+    body = _body(parsed)
+    external_id = parsed.message_id or f"<{inbound.sha256}@inbound.{settings.MAIL_DOMAIN}>"
+    outcome = InboundOutcome.FOLLOW_UP
+    if match is not None:
+        ticket, message = ticket_actions.do_add_player_message(
+            match.ticket,
+            body=body,
+            channel=Channel.EMAIL,
+            external_id=external_id,
+            author_name=parsed.from_name,
+            author_email=sender,
+        )
+        notes.append(f"Threaded by {match.via.replace('_', ' ')} onto {match.ticket.reference}.")
+        if ticket.pk != match.ticket.pk:
+            outcome = InboundOutcome.CASE
+            threads.case_mail(ticket, inbound.mailbox)
+            notes.append(f"{match.ticket.reference} is closed: new linked case {ticket.reference}.")
+    else:
+        mailbox = inbound.mailbox
+        player = Player.objects.filter(email__in={sender, sender.lower()}).first()
+        ticket = ticket_actions.do_create_ticket(
+            subject=_subject(parsed),
+            body=body,
+            channel=Channel.EMAIL,
+            requester=Requester(sender, parsed.from_name, player),
+            language=_language(parsed, mailbox, player),
+            category=(mailbox.category if mailbox and mailbox.category else Category.GENERAL),
+            team=mailbox.team if mailbox else None,
+            external_id=external_id,
+        )
+        message = Message.objects.filter(ticket=ticket).order_by("id").first()
+        threads.case_mail(ticket, mailbox)
+        threads.link_possible_follow_ups(ticket, parsed, sender)
+        outcome = InboundOutcome.CASE
+    notes += _attachments(ticket, message, parsed)
+    if outcome == InboundOutcome.CASE:
+        notes.append(_acknowledge(ticket, parsed, envelope_from))
+    return _done(
+        inbound, outcome, parsed, ticket=ticket, message=message, reason=" ".join(n for n in notes if n)
+    )
+
+
+def _done(
+    inbound: InboundEmail,
+    outcome: str,
+    parsed: ParsedEmail,
+    *,
+    ticket: Ticket | None = None,
+    message: Message | None = None,
+    reason: str = "",
+) -> str:
+    InboundEmail.objects.filter(pk=inbound.pk).update(
+        status=InboundStatus.DONE,
+        outcome=outcome,
+        ticket=ticket,
+        ticket_message=message,
+        reason=reason[:500],
+        processed_at=clock.now(),
+        lease_until=None,
+        parse_ms=inbound.parse_ms,
+        **_parsed_fields(parsed),
+    )
+    return outcome
+
+
+def _sender(parsed: ParsedEmail, envelope_from: str) -> str:
+    for candidate in (parsed.from_address, envelope_from.strip().strip("<>")):
+        if candidate:
+            try:
+                return ticket_actions.check_email(candidate)
+            except ActionError:
+                continue
+    raise ActionError("The message has no valid sender address.")
+
+
+def _subject(parsed: ParsedEmail) -> str:
+    if parsed.subject.strip():
+        return parsed.subject
+    first = next((line for line in parsed.display_text.splitlines() if line.strip()), "")
+    return clean_line(first, 80) or "(no subject)"
+
+
+def _body(parsed: ParsedEmail) -> str:
+    text = parsed.display_text.strip() or parsed.text.strip()
+    if not text:
+        names = ", ".join(a.filename for a in parsed.attachments[:10])
+        text = f"(No text. Attachments: {names})" if names else "(Empty message)"
+    limit = settings.MAX_BODY_CHARS - 200
+    if len(text) > limit:
+        text = text[:limit] + "\n\n[… cut here: the whole message is in the original email]"
+    return text
+
+
+def _language(parsed: ParsedEmail, mailbox: Mailbox | None, player: Player | None) -> str:
+    if mailbox is not None and mailbox.language == "fr":
+        return "fr"
+    detected = language.detect(f"{parsed.subject}\n{parsed.display_text}")
+    if detected:
+        return detected
+    if player is not None and player.locale in {"en", "fr"}:
+        return player.locale
+    return mailbox.language if mailbox is not None else "en"
+
+
+def _attachments(ticket: Ticket, message: Message | None, parsed: ParsedEmail) -> list[str]:
+    from playerdesk.tickets.attachments import do_add_attachment
+
+    skipped = []
+    for attachment in parsed.attachments:
+        try:
+            do_add_attachment(ticket, filename=attachment.filename, data=attachment.data, message=message)
+        except ActionError as exc:
+            skipped.append(f"{attachment.filename[:60]} ({exc})")
+    if skipped:
+        return [f"Attachments kept only in the original email: {'; '.join(skipped)}"]
+    return []
+
+
+def _acknowledge(ticket: Ticket, parsed: ParsedEmail, envelope_from: str) -> str:
+    from playerdesk.mail.actions import queue_acknowledgement
+
+    reason = loops.suppression_reason(parsed, envelope_from)
+    if reason:
+        return f"No acknowledgement: {reason}."
+    since = clock.now() - timedelta(hours=24)
+    if OutboundEmail.objects.filter(
+        to=ticket.requester_email, kind="acknowledgement", created_at__gte=since
+    ).exists():
+        return "No acknowledgement: this address got an automatic reply in the last 24 hours."
+    queue_acknowledgement(ticket, in_reply_to=parsed.message_id, references=parsed.references)
+    return ""
+
+
+# ---------------------------------------------------------------- bounces
+
+
+def _handle_bounce(inbound: InboundEmail, parsed: ParsedEmail) -> tuple[Ticket | None, str]:
+    outbound = None
+    for address in inbound.envelope_to:
+        outbound_id = loops.outbound_of_bounce_address(address)
+        if outbound_id:
+            outbound = OutboundEmail.objects.filter(pk=outbound_id).first()
+            break
+    if outbound is None:
+        candidates = list(parsed.original_ids)
+        pattern = re.compile(r"<[^<>\s]{1,200}@" + re.escape(settings.MAIL_DOMAIN) + ">", re.IGNORECASE)
+        haystack = parsed.text[:200_000] + "".join(
+            a.data[:200_000].decode("utf-8", "replace")
+            for a in parsed.attachments
+            if a.content_type.startswith(("message/", "text/"))
+        )
+        candidates += pattern.findall(haystack)[:20]
+        if candidates:
+            outbound = OutboundEmail.objects.filter(message_id__in=candidates[:40]).first()
+    permanent = loops.is_permanent(parsed)
+    delivery = next((d for d in parsed.deliveries if d.action == "failed" or d.status.startswith("5")), None)
+    delivery = delivery or (parsed.deliveries[0] if parsed.deliveries else None)
+    detail = clean_line(
+        (delivery.diagnostic or delivery.status) if delivery else parsed.subject or "delivery failed", 400
+    )
+    if outbound is None:
+        return None, f"Bounce not matched to an email we sent: {detail}"[:500]
+    now = clock.now()
+    if permanent:
+        OutboundEmail.objects.filter(pk=outbound.pk).update(
+            status=OutboundStatus.BOUNCED, bounced_at=now, bounce_detail=detail
+        )
+        mark_undeliverable(
+            outbound.to,
+            code=delivery.status if delivery else "",
+            detail=detail,
+            outbound=outbound,
+            inbound=inbound,
+        )
+        note = f"Permanent bounce of the email to {outbound.to}: {detail}"
+    else:
+        OutboundEmail.objects.filter(pk=outbound.pk).update(bounce_detail=f"Delayed: {detail}"[:500])
+        note = f"Delay notice for the email to {outbound.to}: {detail}"
+    return outbound.ticket, note[:500]
+
+
+def mark_undeliverable(
+    address: str,
+    *,
+    code: str = "",
+    detail: str = "",
+    outbound: OutboundEmail | None = None,
+    inbound: InboundEmail | None = None,
+) -> UndeliverableAddress:
+    now = clock.now()
+    with transaction.atomic():
+        row, created = UndeliverableAddress.objects.select_for_update().get_or_create(
+            address=address.lower()[:320],
+            defaults={
+                "code": code[:16],
+                "detail": detail[:500],
+                "first_seen_at": now,
+                "last_seen_at": now,
+                "outbound": outbound,
+                "inbound": inbound,
+            },
+        )
+        if not created:
+            UndeliverableAddress.objects.filter(pk=row.pk).update(
+                code=code[:16] or row.code,
+                detail=detail[:500] or row.detail,
+                last_seen_at=now,
+                count=F("count") + 1,
+                outbound=outbound or row.outbound,
+                inbound=inbound or row.inbound,
+            )
+    return row
+
+
+# ---------------------------------------------------------------- sweep and quarantine
+
+
+def recover(limit: int = 200) -> int:
+    """Process mail whose job was lost or whose worker died (lease passed). Run every minute."""
+    now = clock.now()
+    due = (
+        InboundEmail.objects.filter(
+            Q(
+                status=InboundStatus.PENDING,
+                lease_until__isnull=True,
+                received_at__lt=now - timedelta(seconds=20),
+            )
+            | Q(status=InboundStatus.PENDING, lease_until__lt=now)
+            | Q(status=InboundStatus.PROCESSING, lease_until__lt=now)
+        )
+        .order_by("received_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(1 for pk in list(due) if process(pk) is not None)
+
+
+def do_import_quarantined(inbound: InboundEmail, *, actor: Any) -> str | None:
+    """An agent decided a quarantined email is legitimate: process it (caps lifted) and record who."""
+    if inbound.status != InboundStatus.QUARANTINED:
+        raise ActionError("Only quarantined emails can be imported.")
+    if not inbound.size:
+        raise ActionError(
+            "This email was refused before its content was received: there is nothing to import."
+        )
+    with transaction.atomic():
+        updated = InboundEmail.objects.filter(pk=inbound.pk, status=InboundStatus.QUARANTINED).update(
+            status=InboundStatus.PENDING,
+            lease_until=None,
+            attempts=0,
+            reason=f"Imported anyway (was: {inbound.reason})"[:500],
+        )
+        if not updated:
+            raise ActionError("This email was already imported.")
+        audit.record(
+            "mail.import_quarantined",
+            object_type="inbound_email",
+            object_id=str(inbound.pk),
+            user=actor,
+            data={"reason": inbound.reason},
+        )
+    outcome = process(inbound.pk)
+    inbound.refresh_from_db()
+    if inbound.status == InboundStatus.QUARANTINED:
+        raise ActionError(inbound.reason or "The email could not be imported.")
+    return outcome

@@ -1,0 +1,120 @@
+"""Console screens for mail (/desk/mail/): the original of an inbound email (headers, text, sanitized
+HTML, attachments, raw download), the quarantine with its reasons and "import anyway"."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from playerdesk.console.views import agent_required, bad_request, chrome, supervisor_required, team_ids_of
+from playerdesk.core import audit
+from playerdesk.mail.inbound import decrypt_raw, do_import_quarantined
+from playerdesk.mail.models import InboundEmail, InboundStatus
+from playerdesk.mail.parse import ParsedEmail, parse
+from playerdesk.tickets.access import access_ticket, agent_of
+from playerdesk.tickets.actions import ActionError
+
+MAX_HEADERS_SHOWN = 300
+QUARANTINE_STATUSES = [InboundStatus.QUARANTINED, InboundStatus.REJECTED]
+
+
+def _visible_inbound(request: HttpRequest, pk: int) -> InboundEmail:
+    """An inbound email of a case the agent can see; mail without a case is for supervisors only."""
+    inbound = get_object_or_404(InboundEmail.objects.select_related("ticket", "mailbox"), pk=pk)
+    if inbound.ticket is not None:
+        access_ticket(request.user, inbound.ticket.reference)  # 404 when the case is not visible
+        return inbound
+    if not agent_of(request.user).is_supervisor:
+        raise Http404
+    return inbound
+
+
+@require_GET
+@agent_required
+def inbound_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
+    inbound = _visible_inbound(request, pk)
+    agent = agent_of(request.user)
+    raw = decrypt_raw(inbound.raw)
+    parsed: ParsedEmail | None = None
+    error = ""
+    if raw:
+        try:
+            parsed = parse(raw)
+        except Exception as exc:  # shown as raw text only
+            error = f"{type(exc).__name__}"
+    context = {
+        "inbound": inbound,
+        "parsed": parsed,
+        "headers": parsed.headers[:MAX_HEADERS_SHOWN] if parsed else [],
+        "more_headers": max(0, len(parsed.headers) - MAX_HEADERS_SHOWN) if parsed else 0,
+        "raw_text": raw[:200_000].decode("utf-8", "replace") if parsed is None else "",
+        "error": error,
+        "page": "mail",
+    }
+    context.update(chrome(request, agent, team_ids_of(agent)))
+    return render(request, "mail/desk/inbound.html", context)
+
+
+@require_GET
+@agent_required
+def inbound_raw(request: HttpRequest, pk: int) -> HttpResponseBase:
+    inbound = _visible_inbound(request, pk)
+    raw = decrypt_raw(inbound.raw)
+    audit.record(
+        "mail.raw_download",
+        object_type="inbound_email",
+        object_id=str(inbound.pk),
+        request=request,
+        user=request.user,
+    )
+    response = HttpResponse(raw, content_type="application/octet-stream")
+    response["Content-Disposition"] = f'attachment; filename="email-{inbound.pk}.eml"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+@supervisor_required
+def quarantine(request: HttpRequest) -> HttpResponseBase:
+    agent = agent_of(request.user)
+    qs = InboundEmail.objects.filter(status__in=QUARANTINE_STATUSES).only(
+        "id", "received_at", "source", "envelope_from", "from_address", "subject", "size", "status", "reason"
+    )
+    before = request.GET.get("before", "")
+    if before:
+        if not before.isdigit() or len(before) > 18:
+            return bad_request(request, _("This page link is not valid. Go back to the first page."))
+        qs = qs.filter(pk__lt=int(before))
+    size = settings.QUEUE_PAGE_SIZE
+    rows = list(qs.order_by("-id")[: size + 1])
+    context = {
+        "rows": rows[:size],
+        "next_before": rows[size - 1].pk if len(rows) > size else "",
+        "page": "mail-quarantine",
+    }
+    context.update(chrome(request, agent, team_ids_of(agent)))
+    return render(request, "mail/desk/quarantine.html", context)
+
+
+@require_POST
+@supervisor_required
+def import_anyway(request: HttpRequest, pk: int) -> HttpResponseBase:
+    inbound = get_object_or_404(InboundEmail, pk=pk)
+    try:
+        do_import_quarantined(inbound, actor=request.user)
+    except ActionError as exc:
+        messages.error(request, str(exc))
+        return redirect(reverse("mail:inbound", args=[inbound.pk]))
+    inbound.refresh_from_db()
+    if inbound.ticket is not None:
+        reference = inbound.ticket.reference
+        messages.success(request, _("The email was imported into case %(ref)s.") % {"ref": reference})
+        return redirect(reverse("console:ticket", args=[inbound.ticket.reference]))
+    outcome = inbound.get_outcome_display()
+    messages.success(request, _("The email was imported: %(outcome)s.") % {"outcome": outcome})
+    return redirect(reverse("mail:inbound", args=[inbound.pk]))
