@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
+from functools import wraps
 from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotAllowed
+from django.urls import URLPattern, URLResolver
 from django.utils.datastructures import MultiValueDict
 from ninja import NinjaAPI, Router
 from ninja.errors import HttpError, ValidationError
@@ -91,7 +94,32 @@ class SafeJSONRenderer(JSONRenderer):
         return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-api = NinjaAPI(
+def json_method_not_allowed(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Turn django-ninja's plain-text 405 into a JSON error like every other one."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = view(request, *args, **kwargs)
+        if isinstance(response, HttpResponseNotAllowed):
+            allowed = response["Allow"]
+            response = error(request, 405, f"Method {request.method} is not allowed here; use {allowed}.")
+            response["Allow"] = allowed
+        return response
+
+    return wrapper
+
+
+class PlayerDeskAPI(NinjaAPI):
+    @property
+    def urls(self) -> tuple[list[URLResolver | URLPattern], str, str]:
+        patterns, app_name, namespace = super().urls
+        for pattern in patterns:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = json_method_not_allowed(pattern.callback)
+        return patterns, app_name, namespace
+
+
+api = PlayerDeskAPI(
     title="PlayerDesk API",
     version="1",
     description="Cases of the PlayerDesk player-support desk. Authenticate with 'Authorization: Bearer "
