@@ -42,6 +42,13 @@ def clear_login_failures(username: str) -> None:
     cache.delete(_throttle_key(username))
 
 
+def parse_id(raw: str) -> int | None:
+    """A database id typed in a form or URL: ASCII digits only, within a 64-bit integer; else None."""
+    if not raw or len(raw) > 18 or not (raw.isascii() and raw.isdigit()):
+        return None
+    return int(raw)
+
+
 class ConsoleLoginForm(AuthenticationForm):
     """Django's sign-in form, refused after repeated failures and for people who are not agents."""
 
@@ -110,7 +117,7 @@ class QueueFilterForm(forms.Form):
 
     def clean_team(self) -> str:
         value: str = self.cleaned_data.get("team") or ""
-        if value and value != "none" and not value.isdigit():
+        if value and value != "none" and parse_id(value) is None:
             raise forms.ValidationError(_("Unknown team."))
         return value
 

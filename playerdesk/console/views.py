@@ -18,7 +18,7 @@ from django.contrib import messages
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.views import LoginView, LogoutView, redirect_to_login
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -34,6 +34,7 @@ from playerdesk.console.forms import (
     QueueFilterForm,
     ReplyForm,
     SeenForm,
+    parse_id,
 )
 from playerdesk.core import refs
 from playerdesk.core.actions import do_set_agent_status
@@ -172,9 +173,11 @@ def set_status(request: HttpRequest) -> HttpResponseBase:
         response["HX-Refresh"] = "true"
         return response
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
         target = reverse("console:queue")
-    return redirect(target)
+    return HttpResponseRedirect(target)
 
 
 # ---------------------------------------------------------------- queues
@@ -384,9 +387,10 @@ def ticket_reply(request: HttpRequest, reference: str) -> HttpResponseBase:
 def _team_value(raw: str) -> Team | None:
     if not raw:
         return None
-    if not raw.isdigit():
+    pk = parse_id(raw)
+    if pk is None:
         raise actions.ActionError(_("Unknown team."))
-    team = Team.objects.filter(pk=int(raw), is_active=True).first()
+    team = Team.objects.filter(pk=pk, is_active=True).first()
     if team is None:
         raise actions.ActionError(_("Unknown team."))
     return team
@@ -397,18 +401,20 @@ def _assignee_value(request: HttpRequest, raw: str) -> AbstractBaseUser | None:
         return None
     if raw == "me":
         return request.user  # type: ignore[return-value]
-    if not raw.isdigit():
+    pk = parse_id(raw)
+    if pk is None:
         raise actions.ActionError(_("Unknown agent."))
-    profile = AgentProfile.objects.select_related("user").filter(pk=int(raw), user__is_active=True).first()
+    profile = AgentProfile.objects.select_related("user").filter(pk=pk, user__is_active=True).first()
     if profile is None:
         raise actions.ActionError(_("Unknown agent."))
     return profile.user
 
 
 def _priority_value(raw: str) -> int:
-    if not raw.isdigit():
+    value = parse_id(raw)
+    if value is None:
         raise actions.ActionError(_("Unknown priority."))
-    return int(raw)
+    return value
 
 
 CHANGE_FIELDS = ("status", "priority", "category", "team", "assignee", "language", "tags")

@@ -14,6 +14,7 @@ from ninja.errors import AuthorizationError, HttpError
 
 from playerdesk.api.auth import Principal
 from playerdesk.api.models import TokenRole
+from playerdesk.core.text import clean_text
 from playerdesk.players import ingest
 from playerdesk.players.accounthelp import do_record_request_result
 from playerdesk.players.actions import player_state, transaction_state
@@ -173,19 +174,23 @@ def get_player(request: HttpRequest, external_id: str) -> dict[str, Any]:
     """The operator reads back its own mirror (service and admin tokens only): to check what version the
     desk holds."""
     require_operator(request)
-    player = Player.objects.filter(external_id=external_id[:64]).first()
-    if player is None:
-        raise Http404("No such player.")
-    return player_state(player)
+    return player_state(_player_or_404(external_id))
 
 
 @router.get("/players/{external_id}/transactions", response={200: Any, **ERRORS}, summary="Read transactions")
 def get_transactions(request: HttpRequest, external_id: str, filters: Query[TxFilters]) -> dict[str, Any]:
     require_operator(request)
-    player = Player.objects.filter(external_id=external_id[:64]).first()
+    return _transactions(_player_or_404(external_id), filters)
+
+
+def _player_or_404(external_id: str) -> Player:
+    # An id with control characters (NUL is refused by PostgreSQL) cannot belong to any player.
+    if len(external_id) > 64 or clean_text(external_id) != external_id:
+        raise Http404("No such player.")
+    player = Player.objects.filter(external_id=external_id).first()
     if player is None:
         raise Http404("No such player.")
-    return _transactions(player, filters)
+    return player
 
 
 def _transactions(player: Player, filters: TxFilters) -> dict[str, Any]:
