@@ -86,13 +86,17 @@ def receiver(transactional_db: Any) -> Iterator[Receiver]:
 
 def close_receiver_connections() -> None:
     """The receiver's database work runs in asgiref's single sync thread: close its connections there, or
-    the test database could not be dropped at the end of the run."""
+    the test database could not be dropped at the end of the run. Run from a thread of its own: the test
+    thread may already have an event loop running (the browser tests' Playwright session)."""
     import asyncio
+    import threading
 
     from asgiref.sync import sync_to_async
     from django.db import connections
 
-    asyncio.run(sync_to_async(connections.close_all)())
+    closer = threading.Thread(target=lambda: asyncio.run(sync_to_async(connections.close_all)()))
+    closer.start()
+    closer.join(timeout=30)
 
 
 # ---------------------------------------------------------------- outbound: an SMTP sink
