@@ -179,18 +179,22 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("PLAYERDESK_REDIS_URL")
+REDIS_PREFIX = env_str("PLAYERDESK_REDIS_PREFIX", "playerdesk")
+if TESTING:
+    # Parallel test processes share one Redis: each keeps its own groups and keys.
+    REDIS_PREFIX = f"{REDIS_PREFIX}-{os.getpid()}"
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env_str("PLAYERDESK_REDIS_PREFIX", "playerdesk")},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": REDIS_PREFIX},
         }
     }
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env_str("PLAYERDESK_REDIS_PREFIX", "playerdesk"),
+            "KEY_PREFIX": REDIS_PREFIX,
         }
     }
 else:
@@ -198,7 +202,7 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 HUEY: dict[str, object] = {
-    "name": env_str("PLAYERDESK_REDIS_PREFIX", "playerdesk"),
+    "name": REDIS_PREFIX,
     "immediate": TESTING,
     "utc": True,
     "consumer": {"workers": env_int("PLAYERDESK_WORKER_THREADS", 4), "worker_type": "thread"},
