@@ -11,11 +11,15 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 
 django_asgi_app = get_asgi_application()
 
-from playerdesk.routing import websocket_urlpatterns  # noqa: E402
+from playerdesk.chat.origins import WidgetOriginValidator, widget_or  # noqa: E402
+from playerdesk.routing import websocket_urlpatterns, widget_websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": widget_or(
+            WidgetOriginValidator(URLRouter(widget_websocket_urlpatterns)),
+            AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        ),
     }
 )

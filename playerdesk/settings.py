@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "playerdesk.api",
     "playerdesk.console",
     "playerdesk.portal",
+    "playerdesk.chat",
     "playerdesk.sla",
     "playerdesk.triage",
 ]
@@ -309,6 +310,24 @@ PORTAL_LINK_HOURS = env_int("PLAYERDESK_PORTAL_LINK_HOURS", 72)
 SLA_SWEEP_SECONDS = max(5, min(60, env_int("PLAYERDESK_SLA_SWEEP_SECONDS", 15)))
 SLA_MIN_UPDATE_HOURS = env_int("PLAYERDESK_SLA_MIN_UPDATE_HOURS", 24)
 
+# REST API: requests a token may make per minute (fixed window in the shared cache); 0 disables.
+API_RATE_PER_MINUTE = env_int("PLAYERDESK_API_RATE_PER_MINUTE", 600)
+
+# Live chat widget. The operator's backend signs player tokens (HS256 JWT) with the widget secret; without
+# one, only guests can chat. Demo and test runs use a fixed, documented secret.
+DEMO_WIDGET_SECRET = "playerdesk-demo-widget-secret-not-for-production"  # noqa: S105
+WIDGET_SECRET = env_str("PLAYERDESK_WIDGET_SECRET") or (DEMO_WIDGET_SECRET if DEMO or TESTING else "")
+if WIDGET_SECRET == DEMO_WIDGET_SECRET and env_str("PLAYERDESK_WIDGET_SECRET") and not (DEMO or TESTING):
+    raise ImproperlyConfigured("The demo widget secret cannot be used outside demo mode.")
+# Origins (scheme://host[:port]) of the operator's sites that may embed the widget, besides this site.
+WIDGET_ORIGINS = env_list("PLAYERDESK_WIDGET_ORIGINS", [])
+CHAT_RING_SECONDS = env_int("PLAYERDESK_CHAT_RING_SECONDS", 30)
+CHAT_IDLE_MINUTES = env_int("PLAYERDESK_CHAT_IDLE_MINUTES", 15)
+CHAT_EMAIL_RESPONSE_HOURS = env_int("PLAYERDESK_CHAT_EMAIL_RESPONSE_HOURS", 24)
+# Messages a player may send: per connection (burst, per 10 s) and per player or guest (per minute).
+CHAT_RATE_PER_CONNECTION = env_int("PLAYERDESK_CHAT_RATE_PER_CONNECTION", 20)
+CHAT_RATE_PER_PLAYER = env_int("PLAYERDESK_CHAT_RATE_PER_PLAYER", 60)
+
 # Operator connector: signed webhooks to the operator's platform (account help, one-time codes by phone).
 OPERATOR_WEBHOOK_URL = env_str("PLAYERDESK_OPERATOR_WEBHOOK_URL")
 OPERATOR_WEBHOOK_SECRET = env_str("PLAYERDESK_OPERATOR_WEBHOOK_SECRET") or (
@@ -319,9 +338,6 @@ DOCUMENT_LINK_DAYS = env_int("PLAYERDESK_DOCUMENT_LINK_DAYS", 7)
 DOCUMENT_REMINDER_DAYS = env_int("PLAYERDESK_DOCUMENT_REMINDER_DAYS", 3)
 MAX_DOCUMENT_PIXELS = env_int("PLAYERDESK_MAX_DOCUMENT_PIXELS", 50_000_000)
 RESPONSIBLE_GAMBLING_TEAM = env_str("PLAYERDESK_RESPONSIBLE_GAMBLING_TEAM", "responsible-gambling")
-
-# REST API: requests a token may make per minute (fixed window in the shared cache); 0 disables.
-API_RATE_PER_MINUTE = env_int("PLAYERDESK_API_RATE_PER_MINUTE", 600)
 
 LOGGING = {
     "version": 1,

@@ -16,6 +16,19 @@ from playerdesk.tickets import actions
 from playerdesk.tickets.models import Ticket
 
 _counter = itertools.count(1)
+_caches = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(settings: Any) -> None:
+    """Every test starts with an empty cache (rate limits, sign-in throttling) without clearing a shared
+    one: clearing the Redis cache would flush the whole Redis database, other test processes' included."""
+    default = dict(settings.CACHES["default"])
+    if "redis" in default["BACKEND"].lower():
+        default["KEY_PREFIX"] = f"{default.get('KEY_PREFIX', '')}-t{next(_caches)}"
+    else:
+        default["LOCATION"] = f"test-{next(_caches)}"
+    settings.CACHES = {"default": default}
 
 
 @pytest.fixture

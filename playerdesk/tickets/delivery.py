@@ -2,7 +2,8 @@
 
 Called by ``tickets.actions.do_reply`` inside its transaction. Each channel app owns its branch: email
 (and the web form and API, whose players follow their case by email) gets an outbound email with a link
-to the case in the portal.
+to the case in the portal; chat pushes the reply over the player's socket, or emails it when the player
+has left the chat.
 """
 
 from __future__ import annotations
@@ -16,4 +17,10 @@ if TYPE_CHECKING:
 def deliver_reply(ticket: Ticket, message: Message) -> None:
     from playerdesk.mail.actions import queue_reply_notification
 
+    if ticket.channel == "chat":
+        from playerdesk.chat.actions import record_agent_reply
+
+        # The reply joins the chat; a player still in the chat reads it there, one who left gets an email.
+        if record_agent_reply(ticket, message):
+            return
     queue_reply_notification(ticket, message)

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.test import Client
 
 # channels.testing imports its live-server test case, which needs daphne (PlayerDesk serves ASGI with
@@ -22,13 +21,6 @@ if importlib.util.find_spec("daphne") is None and "daphne.testing" not in sys.mo
     _daphne.testing = _daphne_testing  # type: ignore[attr-defined]
     sys.modules["daphne"] = _daphne
     sys.modules["daphne.testing"] = _daphne_testing
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache() -> Any:
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

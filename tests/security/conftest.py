@@ -1,15 +1,12 @@
-"""Security fixtures: an empty cache per test (rate limits and sign-in throttling never carry over),
-cases in two teams, API tokens of each role, a portal token per case."""
+"""Security fixtures: cases in two teams, API tokens of each role, a portal token per case."""
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.test import Client
 
 from playerdesk.api.actions import do_create_token
@@ -19,21 +16,6 @@ from playerdesk.tickets.models import Ticket
 from tests.security.surfaces import show_everywhere
 
 __all__ = ["show_everywhere"]  # a fixture defined beside the helpers it uses, shared by the suite
-
-_ids = itertools.count(1)
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache(settings: Any) -> Iterator[None]:
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": f"security-test-{next(_ids)}",
-        }
-    }
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -1,0 +1,271 @@
+"""Live chat sockets: the player's widget (``ws/chat/``) and the agents' chat screen (``ws/chat/agent/``).
+
+Frames are JSON text, at most ``MAX_FRAME_CHARS``; anything bigger or malformed gets an error frame and
+the socket stays up. Every message is stored before its ``ack`` leaves; pushes reach the socket through
+the channel layer groups of ``chat.frames``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import deque
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from playerdesk.chat import actions, desk, frames, routing
+from playerdesk.chat.actions import ChatError
+from playerdesk.chat.protocol import PlayerProtocol, error
+from playerdesk.core.models import Team
+from playerdesk.tickets.access import agent_of
+
+MAX_FRAME_CHARS = 16_384
+
+
+def _parse(text_data: str | None) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    if text_data is None:
+        return None, error("bad_frame", "Frames are JSON text.")
+    if len(text_data) > MAX_FRAME_CHARS:
+        return None, error("frame_too_large", f"Frames are limited to {MAX_FRAME_CHARS} characters.")
+    try:
+        content = json.loads(text_data)
+    except ValueError:
+        return None, error("bad_frame", "This frame is not valid JSON.")
+    if not isinstance(content, dict):
+        return None, error("bad_frame", "A frame is a JSON object with a type.")
+    return content, None
+
+
+class PlayerChatConsumer(AsyncWebsocketConsumer):
+    """The widget. Identity comes only from the hello frame (signed token or session key), never from
+    cookies of this site."""
+
+    async def connect(self) -> None:
+        self.protocol = PlayerProtocol()
+        self.joined: int | None = None
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        if self.joined is not None:
+            await self.channel_layer.group_discard(frames.player_group(self.joined), self.channel_name)
+        await database_sync_to_async(self.protocol.on_disconnect)()
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        content, problem = _parse(text_data)
+        if content is None:
+            await self._send(problem or {})
+            return
+        replies = await database_sync_to_async(self.protocol.handle)(content)
+        if self.protocol.conversation_id != self.joined:
+            if self.joined is not None:
+                await self.channel_layer.group_discard(frames.player_group(self.joined), self.channel_name)
+            self.joined = self.protocol.conversation_id
+            if self.joined is not None:
+                await self.channel_layer.group_add(frames.player_group(self.joined), self.channel_name)
+                replies += await database_sync_to_async(self.protocol.catch_up)()
+        for reply in replies:
+            await self._send(reply)
+        if any(r.get("fatal") for r in replies):
+            await self.close(code=4401)
+
+    async def _send(self, frame: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(frame, separators=(",", ":")))
+
+    async def chat_frame(self, message: dict[str, Any]) -> None:
+        await self._send(message["frame"])
+
+
+class AgentChatConsumer(AsyncWebsocketConsumer):
+    """An agent's (or supervisor's) chat screen: offers, their chats, watching, whispering."""
+
+    async def connect(self) -> None:
+        self.user = self.scope.get("user")
+        self.profile = await database_sync_to_async(agent_of)(self.user)
+        if self.profile is None:
+            await self.close(code=4403)
+            return
+        self.following: set[int] = set()
+        self._recent: deque[float] = deque()
+        self._last_typing: dict[int, float] = {}
+        await self.channel_layer.group_add(frames.agent_group(self.user.pk), self.channel_name)
+        await self.channel_layer.group_add(frames.DESK_GROUP, self.channel_name)
+        await self.accept()
+        await database_sync_to_async(routing.seat_connect)(self.profile)
+
+    async def disconnect(self, code: int) -> None:
+        if getattr(self, "profile", None) is None:
+            return
+        await self.channel_layer.group_discard(frames.agent_group(self.user.pk), self.channel_name)
+        await self.channel_layer.group_discard(frames.DESK_GROUP, self.channel_name)
+        for conv in list(self.following):
+            await self.channel_layer.group_discard(frames.agents_group(conv), self.channel_name)
+        await database_sync_to_async(routing.seat_disconnect)(self.profile)
+
+    async def _send(self, frame: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(frame, separators=(",", ":")))
+
+    async def _follow(self, conversation_id: int) -> None:
+        if conversation_id not in self.following:
+            self.following.add(conversation_id)
+            await self.channel_layer.group_add(frames.agents_group(conversation_id), self.channel_name)
+
+    async def _unfollow(self, conversation_id: int) -> None:
+        if conversation_id in self.following:
+            self.following.discard(conversation_id)
+            await self.channel_layer.group_discard(frames.agents_group(conversation_id), self.channel_name)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        content, problem = _parse(text_data)
+        if content is None:
+            await self._send(problem or {})
+            return
+        kind = content.get("type")
+        handler = getattr(self, f"on_{kind}", None) if isinstance(kind, str) and kind.isidentifier() else None
+        if handler is None:
+            await self._send(error("unknown_type", "This request is not understood."))
+            return
+        try:
+            await handler(content)
+        except ChatError as exc:
+            extra = {k: content[k] for k in ("cid", "conv", "offer") if k in content}
+            await self._send(error(exc.code, exc.message, **extra))
+
+    async def on_hello(self, content: dict[str, Any]) -> None:
+        inbox = await database_sync_to_async(desk.inbox)(self.user)
+        for chat in inbox["chats"]:
+            await self._follow(chat["conv"])
+        await self._send(inbox)
+        convs = content.get("convs")
+        seen: dict[str, Any] = convs if isinstance(convs, dict) else {}
+        for chat in inbox["chats"]:
+            await self._send_backlog(chat["conv"], seen.get(str(chat["conv"])))
+
+    async def _send_backlog(self, conversation_id: int, last_seq: Any) -> None:
+        conversation = await database_sync_to_async(desk.may_watch)(self.user, conversation_id)
+        if conversation is None:
+            raise ChatError("unknown_chat", "This chat is not available to you.")
+        await self._follow(conversation_id)
+        await self._send(await database_sync_to_async(desk.backlog)(conversation, last_seq))
+
+    async def on_resume(self, content: dict[str, Any]) -> None:
+        await self._send_backlog(content.get("conv"), content.get("last_seq"))  # type: ignore[arg-type]
+
+    async def on_watch(self, content: dict[str, Any]) -> None:
+        await self._send_backlog(content.get("conv"), content.get("last_seq"))  # type: ignore[arg-type]
+
+    async def on_unwatch(self, content: dict[str, Any]) -> None:
+        conv = content.get("conv")
+        if type(conv) is int:
+            await self._unfollow(conv)
+
+    async def on_accept(self, content: dict[str, Any]) -> None:
+        # The transcript follows through the "assigned" push (to every screen of this agent).
+        await database_sync_to_async(routing.do_accept)(self.user, content.get("offer"))
+
+    async def on_decline(self, content: dict[str, Any]) -> None:
+        await database_sync_to_async(routing.do_decline)(self.user, content.get("offer"))
+        await self._send({"type": "offer_gone", "offer": content.get("offer")})
+
+    def _rate(self) -> None:
+        now = time.monotonic()
+        while self._recent and now - self._recent[0] > 10:
+            self._recent.popleft()
+        if len(self._recent) >= 100:
+            raise ChatError("rate_limited", "Too many messages at once.")
+        self._recent.append(now)
+
+    async def _conversation(self, content: dict[str, Any]) -> Any:
+        conversation = await database_sync_to_async(desk.may_watch)(self.user, content.get("conv"))
+        if conversation is None:
+            raise ChatError("unknown_chat", "This chat is not available to you.")
+        return conversation
+
+    async def on_msg(self, content: dict[str, Any]) -> None:
+        self._rate()
+        conversation = await self._conversation(content)
+        entry = await database_sync_to_async(actions.do_agent_message)(
+            conversation, self.user, cid=content.get("cid"), body=content.get("body")
+        )
+        await self._send({"type": "ack", "conv": conversation.pk, "cid": entry.client_id, "seq": entry.seq})
+        await database_sync_to_async(routing.seat_heartbeat)(self.profile, active=True)
+
+    async def on_whisper(self, content: dict[str, Any]) -> None:
+        self._rate()
+        conversation = await self._conversation(content)
+        entry = await database_sync_to_async(actions.do_whisper)(
+            conversation, self.user, cid=content.get("cid"), body=content.get("body")
+        )
+        await self._send({"type": "ack", "conv": conversation.pk, "cid": entry.client_id, "seq": entry.seq})
+
+    async def on_typing(self, content: dict[str, Any]) -> None:
+        conv = content.get("conv")
+        now = time.monotonic()
+        if type(conv) is not int or conv not in self.following or now - self._last_typing.get(conv, 0) < 1:
+            return
+        self._last_typing[conv] = now
+        await self.channel_layer.group_send(
+            frames.player_group(conv),
+            {
+                "type": "chat.frame",
+                "frame": {
+                    "type": "typing",
+                    "conv": conv,
+                    "from": "agent",
+                    "name": self.profile.display_name,
+                    "on": bool(content.get("on", True)),
+                },
+            },
+        )
+
+    async def on_read(self, content: dict[str, Any]) -> None:
+        conversation = await self._conversation(content)
+        if conversation.agent_id == self.user.pk:
+            await database_sync_to_async(actions.do_mark_read)(conversation, "agent", content.get("seq"))
+
+    async def on_transfer(self, content: dict[str, Any]) -> None:
+        conversation = await self._conversation(content)
+
+        def targets() -> tuple[Any, Any]:
+            agent_id, team_id = content.get("agent"), content.get("team")
+            to_agent = to_team = None
+            if type(agent_id) is int:
+                from playerdesk.core.models import AgentProfile
+
+                profile = AgentProfile.objects.select_related("user").filter(pk=agent_id).first()
+                if profile is None:
+                    raise ChatError("transfer_target", "Unknown agent.")
+                to_agent = profile.user
+            if type(team_id) is int:
+                to_team = Team.objects.filter(pk=team_id, is_active=True).first()
+                if to_team is None:
+                    raise ChatError("transfer_target", "Unknown team.")
+            return to_agent, to_team
+
+        to_agent, to_team = await database_sync_to_async(targets)()
+        raw_note = content.get("note")
+        note = raw_note if isinstance(raw_note, str) else ""
+        await database_sync_to_async(routing.do_transfer)(
+            conversation, self.user, to_agent=to_agent, to_team=to_team, note=note[:2000]
+        )
+        await self._send({"type": "transferred", "conv": conversation.pk})
+
+    async def on_end(self, content: dict[str, Any]) -> None:
+        conversation = await self._conversation(content)
+        await database_sync_to_async(actions.do_end)(conversation, by="agent", user=self.user)
+
+    async def on_ping(self, content: dict[str, Any]) -> None:
+        await database_sync_to_async(routing.seat_heartbeat)(self.profile, active=bool(content.get("active")))
+        await database_sync_to_async(routing.maybe_sweep)()
+        await self._send({"type": "pong"})
+
+    async def chat_frame(self, message: dict[str, Any]) -> None:
+        frame = message["frame"]
+        kind = frame.get("type")
+        if kind == "assigned":
+            await self._send_backlog(frame["conv"], None)
+            return
+        if kind == "released":
+            await self._unfollow(frame["conv"])
+        await self._send(frame)
