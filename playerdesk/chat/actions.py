@@ -386,6 +386,20 @@ def record_agent_reply(ticket: Ticket, message: Message) -> bool:
     return player_is_live(conversation)
 
 
+def do_post_update(ticket: Ticket, text: str, author_name: str) -> bool:
+    """An automatic message to the player of a chat case (e.g. a service-standards update) while they are
+    in the chat: it joins the conversation as a message from support. Nothing is written, and False is
+    returned, when the player is not there (the caller then emails it)."""
+    current = Conversation.objects.filter(ticket=ticket).order_by("-id").first()
+    if current is None:
+        return False
+    conversation = _lock(current)
+    if not player_is_live(conversation):
+        return False
+    append_entry(conversation, kind=EntryKind.MESSAGE, sender="system", author_name=author_name, body=text)
+    return True
+
+
 def do_whisper(conversation: Conversation, user: Any, *, cid: str, body: str) -> ChatEntry:
     """An internal note on the chat (supervisor coaching, agent remark): agents only, never the player."""
     cid = check_client_id(cid)

@@ -6,9 +6,8 @@ Rules: at most one automatic update per interval (the policy's update interval, 
 delivered to (``mail.UndeliverableAddress``). Every decision is a ``PlayerUpdate`` row, sent or skipped
 with the reason, and a timeline event of the case.
 
-Channel: the player's channel. A chat case whose conversation is live gets the update in the chat when
-``tickets.delivery`` offers ``deliver_update(ticket, text) -> bool`` (True when the player got it there);
-otherwise, and for every other channel, the update goes by email.
+Channel: the player's channel. A chat case whose player is in the chat right now gets the update there
+(``tickets.delivery.deliver_update``); otherwise, and for every other channel, the update goes by email.
 """
 
 from __future__ import annotations
@@ -88,8 +87,7 @@ def send_update(ticket: Ticket, c: Clock | None, kind: str) -> PlayerUpdate:
         update.skipped_reason = reason
     else:
         subject, body = render_update(kind, ticket)
-        by_chat = getattr(delivery, "deliver_update", None)
-        if ticket.channel == Channel.CHAT and by_chat is not None and by_chat(ticket, body):
+        if delivery.deliver_update(ticket, body):
             update.channel = Channel.CHAT
         else:
             update.channel = Channel.EMAIL

@@ -1,4 +1,4 @@
-"""Where a public reply to the player goes, decided by the case's channel.
+"""Where a public reply or an automatic update to the player goes, decided by the case's channel.
 
 Called by ``tickets.actions.do_reply`` inside its transaction. Each channel app owns its branch: email
 (and the web form and API, whose players follow their case by email) gets an outbound email with a link
@@ -24,3 +24,15 @@ def deliver_reply(ticket: Ticket, message: Message) -> None:
         if record_agent_reply(ticket, message):
             return
     queue_reply_notification(ticket, message)
+
+
+def deliver_update(ticket: Ticket, text: str) -> bool:
+    """An automatic update to the player through the case's live channel. True when it reached them there
+    (a player in the chat right now); False when the caller should send it by email."""
+    if ticket.channel != "chat":
+        return False
+    from django.conf import settings
+
+    from playerdesk.chat.actions import do_post_update
+
+    return do_post_update(ticket, text, settings.BRAND_NAME)

@@ -190,3 +190,39 @@ def test_a_reply_on_a_closed_chat_case_opens_no_stranded_chat(online_agent: Call
     message = tickets.do_reply(conversation.ticket, author=agent, body="One more thing", force=True)
     assert OutboundEmail.objects.filter(ticket=conversation.ticket, kind="reply").exists()
     assert message.body_text == "One more thing"
+
+
+def test_service_standards_update_reaches_a_player_in_the_chat_else_email(
+    online_agent: Callable[..., User],
+) -> None:
+    from django.conf import settings
+    from django.db import transaction
+
+    from playerdesk.sla.models import PlayerUpdate
+    from playerdesk.sla.updates import render_update, send_update
+    from playerdesk.tickets.actions import _lock, _save
+
+    conversation, _, _ = started(online_agent)
+    actions.touch_player(conversation, connected=1)
+
+    def update() -> PlayerUpdate:
+        with transaction.atomic():
+            ticket = _lock(conversation.ticket)
+            sent = send_update(ticket, None, "overdue")
+            _save(ticket)
+        return sent
+
+    in_chat = update()
+    assert in_chat.sent and in_chat.channel == "chat"
+    entry = ChatEntry.objects.filter(conversation=conversation, sender="system", kind="message").get()
+    assert entry.body == render_update("overdue", conversation.ticket)[1]
+    assert entry.author_name == settings.BRAND_NAME
+    assert not OutboundEmail.objects.filter(ticket=conversation.ticket, kind="sla_update").exists()
+
+    # The player left: the next update (after the minimum interval) goes by email instead.
+    actions.touch_player(conversation, connected=-1)
+    PlayerUpdate.objects.all().delete()
+    by_email = update()
+    assert by_email.sent and by_email.channel == "email"
+    assert OutboundEmail.objects.filter(ticket=conversation.ticket, kind="sla_update").count() == 1
+    assert ChatEntry.objects.filter(conversation=conversation, sender="system", kind="message").count() == 1
