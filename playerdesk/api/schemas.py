@@ -30,8 +30,8 @@ class TicketIn(StrictIn):
     name: str = Field("", max_length=120)
     language: LanguageCode | None = Field(None, description="Defaults to the player's locale, else en.")
     channel: ChannelCode = "api"
-    category: CategoryCode = "general"
-    priority: int = Field(3, ge=1, le=4, description="1 (urgent) to 4 (low).")
+    category: CategoryCode | None = Field(None, description="Left out: decided by triage.")
+    priority: int | None = Field(None, ge=1, le=4, description="1 (urgent) to 4 (low); left out: triage.")
     player_external_id: str | None = Field(
         None, max_length=64, description="The player's id on the operator platform (a known player)."
     )

@@ -59,6 +59,19 @@ def test_create_ticket(service_api: ApiClient, new_ticket_payload: dict[str, Any
     assert OutboundEmail.objects.count() == 0  # no acknowledgement unless asked
 
 
+def test_create_ticket_left_to_triage(service_api: ApiClient, new_ticket_payload: dict[str, Any]) -> None:
+    payload = {
+        **new_ticket_payload,
+        "subject": "Someone changed my password",
+        "body": "I did not change my password and someone logged into my account last night.",
+    }
+    response = service_api.post("/api/v1/tickets", payload)
+    assert response.status_code == 201
+    data = response.json()
+    assert (data["category"], data["priority"]) == ("account", 1)
+    assert Ticket.objects.get(reference=data["reference"]).events.get(kind="created").data["triage"]
+
+
 def test_create_ticket_options(
     service_api: ApiClient, new_ticket_payload: dict[str, Any], player: Player
 ) -> None:
