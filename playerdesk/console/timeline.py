@@ -111,7 +111,37 @@ def describe(event: TicketEvent, team_names: dict[str, str]) -> str:
         }
     if kind == "message":
         return _("%(actor)s wrote a message") % {"actor": actor}
+    if kind in SLA_KINDS:
+        return _describe_sla(kind, data)
     return _("%(actor)s: %(kind)s") % {"actor": actor, "kind": kind.replace("_", " ")}
+
+
+SLA_KINDS = ("sla", "sla_warning", "sla_breach", "sla_update")
+
+
+def _target(data: dict[str, Any]) -> str:
+    return str(data.get("target") or "").replace("_", " ")
+
+
+def _describe_sla(kind: str, data: dict[str, Any]) -> str:
+    """Service-standards events: clock changes, warnings, breaches and automatic updates."""
+    if kind == "sla_warning":
+        return _("Service standard due soon: %(target)s") % {"target": _target(data)}
+    if kind == "sla_breach":
+        return _("Service standard missed: %(target)s") % {"target": _target(data)}
+    if kind == "sla_update":
+        if data.get("sent"):
+            channel = str(data.get("channel", ""))
+            return _("Automatic update sent to the player by %(channel)s") % {"channel": channel}
+        return _("Automatic update not sent (%(reason)s)") % {
+            "reason": str(data.get("skipped", "")).replace("_", " ")
+        }
+    changes = ", ".join(
+        f"{_target(c)} {str(c.get('change', '')).replace('_', ' ')}".strip()
+        for c in data.get("changes", [])
+        if isinstance(c, dict)
+    )
+    return _("Service clocks: %(changes)s") % {"changes": changes or _("recomputed")}
 
 
 def build(

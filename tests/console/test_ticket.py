@@ -387,3 +387,14 @@ def test_agent_assigned_outside_team_still_sees_case(
     assert client.get(url(ticket)).status_code == 404
     actions.do_assign(ticket, outsider, actor=None)
     assert client.get(url(ticket)).status_code == 200
+
+
+def test_service_clock_events_read_as_plain_lines(
+    agent: User, agent_client: Client, make_ticket: Callable[..., Ticket], team: Team
+) -> None:
+    ticket = make_ticket(channel="email", team=team)
+    actions.do_reply(ticket, author=agent, body="We are on it.")
+    assert ticket.events.filter(kind="sla").exists()
+    page = agent_client.get(url(ticket)).content.decode()
+    assert "Service clocks: acknowledgement met, first response met, resolution paused" in page
+    assert "PlayerDesk: sla" not in page
