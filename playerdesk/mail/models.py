@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from playerdesk.core.fields import EncryptedCharField
+
 
 class OutboundStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
@@ -74,7 +76,8 @@ class Mailbox(models.Model):
     imap_port = models.PositiveIntegerField(default=993)
     imap_ssl = models.BooleanField(default=True)
     imap_user = models.CharField(max_length=255, blank=True)
-    imap_password = models.CharField(max_length=255, blank=True)
+    # Encrypted at rest with the files key.
+    imap_password = EncryptedCharField(max_length=500, blank=True)
     imap_folder = models.CharField(max_length=255, default="INBOX")
     imap_done_folder = models.CharField(
         max_length=255, blank=True, help_text="Move stored messages here (blank: mark them seen)."

@@ -162,3 +162,17 @@ def test_mailboxes_are_polled_concurrently(dovecot: Dovecot, monkeypatch: Any) -
     assert Ticket.objects.count() == 2
     assert set(imap.mailboxes_to_poll()) == {slow.pk, fast.pk}
     assert inbound.recover() == 0
+
+
+@pytest.mark.django_db
+def test_imap_password_is_encrypted_at_rest() -> None:
+    from django.db import connection
+
+    from playerdesk.mail.models import Mailbox
+
+    box = Mailbox.objects.create(local_part="vault", imap_host="127.0.0.1", imap_password="s3cret-Pa55!")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT imap_password FROM mail_mailbox WHERE id = %s", [box.pk])
+        stored = cursor.fetchone()[0]
+    assert "s3cret" not in stored and len(stored) > 60
+    assert Mailbox.objects.get(pk=box.pk).imap_password == "s3cret-Pa55!"
