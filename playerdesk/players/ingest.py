@@ -9,7 +9,7 @@ reports the others.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -23,6 +23,9 @@ from playerdesk.players.schemas import PlayerPush, TransactionPush
 
 APPLIED, IGNORED, DUPLICATE = "applied", "ignored_older", "duplicate"
 M = TypeVar("M", bound=pydantic.BaseModel)
+T = TypeVar("T")
+# Ids per IN (...) query: under SQLite's limit of 999 bound parameters.
+IN_CHUNK = 900
 
 PLAYER_FIELDS = (
     "email",
@@ -138,14 +141,18 @@ def _insert(model: Any, objs: Sequence[Any], names: Sequence[str]) -> None:
         for obj in objs
     ]
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), 1000):
-            cursor.executemany(sql, rows[start : start + 1000])
+        for chunk in _chunks(rows, 1000):
+            cursor.executemany(sql, chunk)
+
+
+def _chunks(items: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _seen(keys: Sequence[str]) -> set[str]:
     seen: set[str] = set()
-    for start in range(0, len(keys), 900):
-        chunk = keys[start : start + 900]
+    for chunk in _chunks(keys):
         seen.update(IngestEvent.objects.filter(event_id__in=chunk).values_list("event_id", flat=True))
     return seen
 
@@ -164,8 +171,7 @@ def ingest_players(
         seen = _seen([p.key() for _, p in pushes])
         ids = list({p.external_id for _, p in pushes})
         existing: dict[str, Player] = {}
-        for start in range(0, len(ids), 900):
-            chunk = ids[start : start + 900]
+        for chunk in _chunks(ids):
             existing.update(
                 {p.external_id: p for p in Player.objects.select_for_update().filter(external_id__in=chunk)}
             )
@@ -256,13 +262,11 @@ def ingest_transactions(
         seen = _seen([p.key() for _, p in pushes])
         player_ids = list({p.player_id for _, p in pushes})
         players: dict[str, int] = {}
-        for start in range(0, len(player_ids), 900):
-            chunk = player_ids[start : start + 900]
+        for chunk in _chunks(player_ids):
             players.update(Player.objects.filter(external_id__in=chunk).values_list("external_id", "pk"))
         tx_ids = list({p.id for _, p in pushes if p.key() not in seen})
         existing: dict[str, Transaction] = {}
-        for start in range(0, len(tx_ids), 900):
-            chunk = tx_ids[start : start + 900]
+        for chunk in _chunks(tx_ids):
             rows = Transaction.objects.select_for_update().filter(external_id__in=chunk)
             existing.update(
                 {
