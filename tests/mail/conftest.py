@@ -75,28 +75,16 @@ class Receiver:
 @pytest.fixture
 def receiver(transactional_db: Any) -> Iterator[Receiver]:
     port = free_port()
-    controller = ReceiverController(Handler(), hostname="127.0.0.1", port=port)
+    handler = Handler()
+    controller = ReceiverController(handler, hostname="127.0.0.1", port=port)
     controller.start()
     try:
         yield Receiver("127.0.0.1", port)
     finally:
         controller.stop()
-        close_receiver_connections()
-
-
-def close_receiver_connections() -> None:
-    """The receiver's database work runs in asgiref's single sync thread: close its connections there, or
-    the test database could not be dropped at the end of the run. Run from a thread of its own: the test
-    thread may already have an event loop running (the browser tests' Playwright session)."""
-    import asyncio
-    import threading
-
-    from asgiref.sync import sync_to_async
-    from django.db import connections
-
-    closer = threading.Thread(target=lambda: asyncio.run(sync_to_async(connections.close_all)()))
-    closer.start()
-    closer.join(timeout=30)
+        # The receiver's database work runs in the handler's own thread: close its connections there, or
+        # the test database could not be dropped at the end of the run.
+        handler.close()
 
 
 # ---------------------------------------------------------------- outbound: an SMTP sink

@@ -52,10 +52,9 @@ def ingest(
     from playerdesk.mail import inbound
 
     received = inbound.receive(raw, source=source, envelope_from=mail_from, envelope_to=list(to))
-    inbound.process(received.inbound.pk)
+    inbound.process(received.inbound_id)
     send_outbox()
-    received.inbound.refresh_from_db()
-    return received.inbound
+    return received.inbound  # loaded now, processed
 
 
 def send_outbox() -> int:

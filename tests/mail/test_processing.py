@@ -33,7 +33,7 @@ def test_worker_killed_between_parse_and_commit_20_times_across_200_mails(monkey
         ids.append(
             inbound.receive(
                 raw, source="smtp", envelope_from=f"player{i}@example.com", envelope_to=[SUPPORT]
-            ).inbound.pk
+            ).inbound_id
         )
     doomed = set(random.Random(20).sample(range(200), 20))
     state = {"n": 0}

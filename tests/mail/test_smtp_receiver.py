@@ -203,7 +203,7 @@ def test_batched_job_queueing_processes_every_stored_mail(transactional_db: Any)
     import time
 
     from playerdesk.mail.smtp import Handler, ReceiverController
-    from tests.mail.conftest import close_receiver_connections, free_port
+    from tests.mail.conftest import free_port
 
     port = free_port()
     handler = Handler(batch=True)
@@ -220,7 +220,7 @@ def test_batched_job_queueing_processes_every_stored_mail(transactional_db: Any)
             time.sleep(0.05)
     finally:
         controller.stop()
-        close_receiver_connections()
+        handler.close()
     assert Ticket.objects.count() == 3
     assert set(InboundEmail.objects.values_list("outcome", flat=True)) == {InboundOutcome.CASE}
 
