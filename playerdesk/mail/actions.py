@@ -5,6 +5,9 @@ Delivery follows RFC 5321: a 4xx answer (or no answer) is retried with growing s
 least 30 minutes, up to 4 hours, for 5 days); a 5xx answer is final: the email fails, the address is marked
 undeliverable and the agent sees it on the case. A send whose worker died is retried once its claim lapses,
 with the same Message-ID, so that mail clients collapse the rare second copy.
+
+Nothing is sent to an address marked undeliverable: automatic mail and agent replies to it are recorded as
+not sent, with the reason, on the case's delivery status (until the player writes in again from it).
 """
 
 from __future__ import annotations
@@ -26,7 +29,13 @@ from django.utils import translation
 
 from playerdesk.core import clock
 from playerdesk.mail import loops
-from playerdesk.mail.models import InboundEmail, InboundOutcome, OutboundEmail, OutboundStatus
+from playerdesk.mail.models import (
+    InboundEmail,
+    InboundOutcome,
+    OutboundEmail,
+    OutboundStatus,
+    UndeliverableAddress,
+)
 
 if TYPE_CHECKING:
     from playerdesk.tickets.models import Message, Ticket
@@ -164,6 +173,16 @@ def deliver(email_id: int) -> bool:
     if not claimed:
         return False
     email = OutboundEmail.objects.get(pk=email_id)
+    blocked = undeliverable(email.to)
+    if blocked is not None:
+        OutboundEmail.objects.filter(pk=email_id).update(
+            status=OutboundStatus.NOT_SENT,
+            attempts=F("attempts") - 1,  # claimed, never attempted
+            last_code=0,
+            last_error=not_sent_reason(blocked)[:2000],
+        )
+        log.info("outbound email %s not sent: %s is marked undeliverable", email_id, email.to)
+        return False
     headers = {"Message-ID": email.message_id, **email.headers}
     headers.setdefault("From", settings.MAIL_FROM)
     message = EmailMultiAlternatives(
@@ -185,6 +204,21 @@ def deliver(email_id: int) -> bool:
         status=OutboundStatus.SENT, sent_at=clock.now(), last_code=250, last_error=""
     )
     return True
+
+
+def undeliverable(address: str) -> UndeliverableAddress | None:
+    """The undeliverable mark of ``address`` (stored lower-cased), if any."""
+    return UndeliverableAddress.objects.filter(address=address.strip().lower()[:320]).first()
+
+
+def not_sent_reason(mark: UndeliverableAddress) -> str:
+    code = f" ({mark.code})" if mark.code else ""
+    detail = f": {mark.detail}" if mark.detail else ""
+    return (
+        f"Not sent: mail to {mark.address} could not be delivered{code} on "
+        f"{mark.last_seen_at:%Y-%m-%d %H:%M} UTC{detail}. Mail goes to this address again once the player "
+        "writes in from it."
+    )
 
 
 def _record_failure(email: OutboundEmail, exc: Exception, now: object) -> None:

@@ -494,6 +494,8 @@ def _apply(inbound: InboundEmail, claim: str, parsed: ParsedEmail) -> str:
                 InboundEmail.objects.filter(pk=inbound.pk).update(dedup_key=key)
         except IntegrityError:
             raise _Duplicate(InboundEmail.objects.get(dedup_key=key)) from None
+    if clear_undeliverable(sender):
+        notes.append(f"{sender} was marked undeliverable: mail from it makes it deliverable again.")
     recipients = list(inbound.envelope_to) + parsed.to + parsed.cc
     match = threads.find_case(parsed, sender, recipients)
     body = _body(parsed)
@@ -708,6 +710,12 @@ def mark_undeliverable(
                 inbound=inbound or row.inbound,
             )
     return row
+
+
+def clear_undeliverable(address: str) -> bool:
+    """The player wrote in from ``address``: it is deliverable again. True when it was marked."""
+    deleted, _ = UndeliverableAddress.objects.filter(address=address.strip().lower()[:320]).delete()
+    return deleted > 0
 
 
 # ---------------------------------------------------------------- sweep and quarantine

@@ -16,6 +16,8 @@ class OutboundStatus(models.TextChoices):
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
     BOUNCED = "bounced", _("Bounced")
+    # Never attempted: the address is marked undeliverable (see ``UndeliverableAddress``).
+    NOT_SENT = "not_sent", _("Not sent")
 
 
 class OutboundEmail(models.Model):
@@ -188,7 +190,9 @@ class MailLink(models.Model):
 
 
 class UndeliverableAddress(models.Model):
-    """An address mail could not be delivered to (5xx from the relay or a permanent bounce)."""
+    """An address mail could not be delivered to (5xx from the relay or a permanent bounce). The outbox
+    sends nothing to it (such mail is recorded as not sent, with the reason) until the player writes in
+    again from it, which deletes the row."""
 
     address = models.CharField(max_length=320, unique=True)
     code = models.CharField(max_length=16, blank=True)
