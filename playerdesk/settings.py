@@ -184,11 +184,14 @@ REDIS_PREFIX = env_str("PLAYERDESK_REDIS_PREFIX", "playerdesk")
 if TESTING:
     # Parallel test processes share one Redis: each keeps its own groups and keys.
     REDIS_PREFIX = f"{REDIS_PREFIX}-{os.getpid()}"
+# Frames waiting for one socket (a busy agent screen gets offers, queue changes and chat entries): past
+# this, further pushes to it are dropped and the client catches up by sequence number on its next resume.
+CHANNEL_CAPACITY = 1000
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": REDIS_PREFIX},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": REDIS_PREFIX, "capacity": CHANNEL_CAPACITY},
         }
     }
     CACHES = {
@@ -199,7 +202,12 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "playerdesk.core.layers.MemoryChannelLayer",
+            "CONFIG": {"capacity": CHANNEL_CAPACITY},
+        }
+    }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 HUEY: dict[str, object] = {

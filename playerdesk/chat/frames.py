@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
 from django.urls import reverse
+
+from playerdesk.core import events
 
 if TYPE_CHECKING:
     from playerdesk.chat.models import ChatEntry, Conversation
@@ -37,13 +37,7 @@ def agent_group(user_id: int) -> str:
 
 
 def send_now(group: str, frame: dict[str, Any]) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        async_to_sync(layer.group_send)(group, {"type": "chat.frame", "frame": frame})
-    except Exception:  # a push must never undo the write that caused it: clients resync on reconnect
-        log.warning("chat push to %s not delivered", group, exc_info=True)
+    events.push(group, {"type": "chat.frame", "frame": frame})
 
 
 def send_on_commit(group: str, frame: dict[str, Any]) -> None:

@@ -37,6 +37,7 @@ def _may_see(user: Any, ticket_id: int) -> bool:
 
 class DeskConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
+        events.attach_loop()
         self.user = self.scope.get("user")
         self.watching: set[int] = set()
         name = await _agent_name(self.user)

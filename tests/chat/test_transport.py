@@ -213,7 +213,7 @@ async def test_burst_of_500_messages_with_repeated_socket_kills(
     settings.CHAT_RATE_PER_PLAYER = 100_000
     # The burst is about storage, numbering and resends; it runs on the in-memory layer in both passes
     # (the Redis layer's delivery across processes is the scale-out test's subject).
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "playerdesk.core.layers.MemoryChannelLayer"}}
     first_ws, info, first_agent = await start_chat(chat_agent, body="Burst starts")
     await first_ws.disconnect()
     await first_agent.disconnect()
