@@ -55,17 +55,26 @@ class ChatError(Exception):
         self.message = message
 
 
-# The client id of the agent message being written, read by the delivery hook inside ``do_reply``.
-_reply_client_id: contextvars.ContextVar[str] = contextvars.ContextVar("chat_reply_client_id", default="")
+class _ChatReply:
+    """The agent message being written from the chat screen, read by the delivery hook inside
+    ``do_reply``: its client id, the conversation already locked, and (once appended) its entry."""
+
+    def __init__(self, cid: str, conversation: Conversation) -> None:
+        self.cid = cid
+        self.conversation = conversation
+        self.entry: ChatEntry | None = None
+
+
+_chat_reply: contextvars.ContextVar[_ChatReply | None] = contextvars.ContextVar("chat_reply", default=None)
 
 
 @contextlib.contextmanager
-def _client_id(cid: str) -> Iterator[None]:
-    token = _reply_client_id.set(cid)
+def _replying(reply: _ChatReply) -> Iterator[_ChatReply]:
+    token = _chat_reply.set(reply)
     try:
-        yield
+        yield reply
     finally:
-        _reply_client_id.reset(token)
+        _chat_reply.reset(token)
 
 
 # ---------------------------------------------------------------- checks
@@ -123,8 +132,10 @@ def append_entry(
     event: str = "",
     data: dict[str, Any] | None = None,
     client_id: str = "",
+    also: tuple[str, ...] = (),
 ) -> ChatEntry:
-    """Number and store one entry of a locked conversation; it is pushed once committed."""
+    """Number and store one entry of a locked conversation; it is pushed once committed. ``also``: other
+    fields of the conversation changed by the caller, saved with the sequence."""
     seq = conversation.last_seq + 1
     entry = ChatEntry.objects.create(
         conversation=conversation,
@@ -142,7 +153,7 @@ def append_entry(
         created_at=clock.now(),
     )
     conversation.last_seq = seq
-    fields = ["last_seq"]
+    fields = ["last_seq", *also]
     if public:
         conversation.last_public_seq = seq
         fields.append("last_public_seq")
@@ -207,13 +218,13 @@ def do_player_message(
             channel=Channel.CHAT,
             external_id=f"chat:{cid}",
             author_name=name,
+            live_chat=conversation.state == ConversationState.ACTIVE,
         )
         fields = ["player_seen_at"]
         if ticket.pk != conversation.ticket_id:  # the case was closed: the chat goes on in a follow-up
             conversation.ticket = ticket
             fields.append("ticket")
         conversation.player_seen_at = clock.now()
-        conversation.save(update_fields=fields)
         entry = append_entry(
             conversation,
             kind=EntryKind.MESSAGE,
@@ -222,6 +233,7 @@ def do_player_message(
             author_name=name,
             body=body,
             client_id=cid,
+            also=tuple(fields),
         )
         return conversation, entry, True
 
@@ -359,30 +371,39 @@ def do_agent_message(conversation: Conversation, user: AbstractBaseUser, *, cid:
         if existing is not None:
             return existing
         check_agent_on(conversation, user)
-        with _client_id(cid):
+        with _replying(_ChatReply(cid, conversation)) as reply:
             try:
-                tickets.do_reply(conversation.ticket, author=user, body=body, force=True)
+                tickets.do_reply(conversation.ticket, author=user, body=body, force=True, live_chat=True)
             except tickets.ActionError as exc:
                 raise ChatError("refused", str(exc)) from exc
-        return conversation.entries.get(sender="agent", client_id=cid)
+        if reply.entry is None:  # the case moved on to another conversation meanwhile
+            return conversation.entries.get(sender="agent", client_id=cid)
+        return reply.entry
 
 
 def record_agent_reply(ticket: Ticket, message: Message) -> bool:
     """Delivery of a public reply on a chat case (from the chat screen, the case page or a macro):
     it joins the conversation; True when the player is there to read it (no email needed)."""
-    current = Conversation.objects.filter(ticket=ticket).order_by("-id").first()
-    if current is None:
-        return False
-    conversation = _lock(current)
-    append_entry(
+    reply = _chat_reply.get()
+    if reply is not None and reply.conversation.ticket_id == ticket.pk:
+        conversation = reply.conversation  # locked by ``do_agent_message``
+    else:
+        current = Conversation.objects.filter(ticket=ticket).order_by("-id").first()
+        if current is None:
+            return False
+        conversation = _lock(current)
+        reply = None
+    entry = append_entry(
         conversation,
         kind=EntryKind.MESSAGE,
         sender="agent",
         message=message,
         author_name=message.author_name,
         body=message.body_text,
-        client_id=_reply_client_id.get(),
+        client_id=reply.cid if reply is not None else "",
     )
+    if reply is not None:
+        reply.entry = entry
     return player_is_live(conversation)
 
 
@@ -439,6 +460,7 @@ def do_end(conversation: Conversation, *, by: str, user: Any = None) -> Conversa
         conversation.ended_at = clock.now()
         conversation.transfer_to = None
         conversation.save(update_fields=["state", "ended_at", "transfer_to"])
+        tickets.do_settle_live_chat(conversation.ticket)
         _event(conversation, "ended", {"by": by})
         push_state(conversation)
         from playerdesk.chat import routing

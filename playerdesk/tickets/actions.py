@@ -157,11 +157,21 @@ def _append_event(
     return event
 
 
-def _save(ticket: Ticket, *fields: str) -> None:
+# A turn of a live chat (agent and player both in the conversation) does not move the response clocks:
+# the chat is being answered as it happens. The first answer still meets the first-response clock, status
+# changes still count, and the clocks catch up with the last message when the chat stops being live.
+CHAT_TURN_FIELDS = frozenset({"message_count", "last_player_message_at"})
+LIVE_CHAT_INDEX_EVERY = 10
+
+
+def _save(ticket: Ticket, *fields: str, live_chat: bool = False) -> None:
     from playerdesk.sla.clocks import on_ticket_changed
 
     # Service-level clocks follow the change (their own timeline event comes before the row is written).
-    on_ticket_changed(ticket, fields)
+    if live_chat and "first_response_at" not in fields:
+        on_ticket_changed(ticket, [f for f in fields if f not in CHAT_TURN_FIELDS])
+    else:
+        on_ticket_changed(ticket, fields)
     ticket.save(update_fields=[*fields, "last_event_seq", "last_event_hash", "updated_at"])
     events.send_on_commit(
         events.DESK_GROUP, {"kind": "ticket", "id": ticket.pk, "reference": ticket.reference}
@@ -356,9 +366,11 @@ def do_add_player_message(
     external_id: str = "",
     author_name: str = "",
     author_email: str = "",
+    live_chat: bool = False,
 ) -> tuple[Ticket, Message]:
     """A player wrote on a case. A solved case reopens within the reopen window; a closed case (or one
-    solved longer ago) gets a new linked case instead. Returns the case the message landed on."""
+    solved longer ago) gets a new linked case instead. Returns the case the message landed on.
+    ``live_chat``: a turn of a chat an agent is answering (see ``CHAT_TURN_FIELDS``)."""
     body = check_body(body)
     check_choice(channel, Channel, "channel")
     now = clock.now()
@@ -410,8 +422,8 @@ def do_add_player_message(
                 ticket, "status", None, {"from": previous, "to": Status.OPEN, "reason": "player_reply"}
             )
             fields.append("status")
-        _save(ticket, *fields)
-        search.index_ticket(ticket)
+        _save(ticket, *fields, live_chat=live_chat)
+        _index_turn(ticket, live_chat)
     return ticket, message
 
 
@@ -424,6 +436,7 @@ def do_reply(
     seen_seq: int | None = None,
     status: str | None = None,
     force: bool = False,
+    live_chat: bool = False,
 ) -> Message:
     """An agent answers the player (or writes an internal note). A public reply goes to the player by
     email with a link to the case in the portal. ``seen_seq`` is the timeline position the agent saw:
@@ -461,11 +474,27 @@ def do_reply(
                 status = Status.WAITING_PLAYER
         if status and status != ticket.status:
             fields += _set_status(ticket, status, author)
-        _save(ticket, *fields)
-        search.index_ticket(ticket)
+        _save(ticket, *fields, live_chat=live_chat)
+        _index_turn(ticket, live_chat)
         if not internal:
             delivery.deliver_reply(ticket, message)
     return message
+
+
+def do_settle_live_chat(ticket: Ticket) -> None:
+    """A chat stopped being live: the response clocks follow its last message (a player left waiting
+    starts the next-response clock from that message; an answer meets what is open) and the search
+    document takes in the whole conversation."""
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        _save(ticket, "message_count")
+        search.index_ticket(ticket)
+
+
+def _index_turn(ticket: Ticket, live_chat: bool) -> None:
+    # A live chat refreshes its search document every few turns (and fully when it stops being live).
+    if not live_chat or ticket.message_count % LIVE_CHAT_INDEX_EVERY == 0:
+        search.index_ticket(ticket)
 
 
 # ---------------------------------------------------------------- properties of a case

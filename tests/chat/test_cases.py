@@ -226,3 +226,46 @@ def test_service_standards_update_reaches_a_player_in_the_chat_else_email(
     assert by_email.sent and by_email.channel == "email"
     assert OutboundEmail.objects.filter(ticket=conversation.ticket, kind="sla_update").count() == 1
     assert ChatEntry.objects.filter(conversation=conversation, sender="system", kind="message").count() == 1
+
+
+def test_turns_of_a_live_chat_leave_the_next_response_clock_to_the_end_of_the_chat(
+    online_agent: Callable[..., User],
+) -> None:
+    from playerdesk.sla.models import Clock
+    from playerdesk.tickets.models import SearchEntry
+
+    conversation, agent, key = started(online_agent)
+    session = identity.session_for_key(key)
+    assert session is not None
+    ticket = conversation.ticket
+    actions.do_agent_message(conversation, agent, cid="a1", body="Hello, I am looking at it.")
+    first = Clock.objects.get(ticket=ticket, target="first_response")
+    assert first.state == "met"  # the first answer in the chat is the first response
+
+    for n in range(3):  # the conversation goes on: no next-response clock per turn
+        actions.do_player_message(session, cid=f"p{n}", body=f"Question {n} about the wagering")
+        actions.do_agent_message(conversation, agent, cid=f"a{n + 2}", body=f"Answer {n}")
+    actions.do_player_message(session, cid="last", body="One more thing: the zebra promotion?")
+    assert not Clock.objects.filter(ticket=ticket, target="next_response").exists()
+    ticket.refresh_from_db()
+    assert ticket.message_count == 9
+
+    # The chat ends on the player's question: the desk owes an answer from that message on, and the whole
+    # conversation is searchable.
+    actions.do_end(Conversation.objects.get(pk=conversation.pk), by="agent", user=agent)
+    waiting = Clock.objects.get(ticket=ticket, target="next_response")
+    last = Message.objects.filter(ticket=ticket).order_by("-id").first()
+    assert last is not None
+    assert waiting.state == "running" and waiting.started_at == last.created_at
+    assert "zebra" in SearchEntry.objects.get(ticket=ticket).document
+
+
+def test_a_live_chat_refreshes_its_search_document_every_few_turns(online_agent: Callable[..., User]) -> None:
+    from playerdesk.tickets.models import SearchEntry
+
+    conversation, agent, key = started(online_agent)
+    session = identity.session_for_key(key)
+    assert session is not None
+    for n in range(tickets.LIVE_CHAT_INDEX_EVERY):
+        actions.do_player_message(session, cid=f"p{n}", body=f"word{n}x")
+    assert "word0x" in SearchEntry.objects.get(ticket=conversation.ticket).document
