@@ -31,6 +31,9 @@ from playerdesk.tickets.actions import ActionError, check_email
 RESYNC_GAP = 200
 MAX_TRANSCRIPTS = 3
 RETRYABLE = {"rate_limited"}
+# The widget pings every 20 s; its presence (90 s window) is written at most every 30 s. Waiting players
+# also get their queue position with each such touch, besides the broadcast on every queue change.
+TOUCH_EVERY_SECONDS = 30
 
 
 def error(code: str, message: Any, **extra: Any) -> dict[str, Any]:
@@ -47,7 +50,8 @@ class PlayerProtocol:
         self.sent_seq = 0
         self.track_connection = track_connection
         self.connected_to: int | None = None
-        self._recent: collections.deque[float] = collections.deque()
+        # Made on the first message: most sockets are idle widgets.
+        self._recent: collections.deque[float] | None = None
         self._last_touch = 0.0
         self._last_typing = 0.0
 
@@ -193,6 +197,8 @@ class PlayerProtocol:
 
     def _rate(self, cid: str) -> None:
         now = time.monotonic()
+        if self._recent is None:
+            self._recent = collections.deque()
         while self._recent and now - self._recent[0] > 10:
             self._recent.popleft()
         if len(self._recent) >= settings.CHAT_RATE_PER_CONNECTION:
@@ -242,7 +248,7 @@ class PlayerProtocol:
         """Heartbeat: keeps the player "in the chat"; while waiting, it also refreshes the queue position."""
         now = time.monotonic()
         replies: list[dict[str, Any]] = [{"type": "pong"}]
-        if self.conversation_id is not None and now - self._last_touch > 5:
+        if self.conversation_id is not None and now - self._last_touch > TOUCH_EVERY_SECONDS:
             self._last_touch = now
             conversation = self.conversation()
             if conversation is not None:

@@ -12,6 +12,7 @@ Every decision is made in the database under row locks, so any number of web pro
 
 from __future__ import annotations
 
+from collections.abc import Container
 from datetime import timedelta
 from typing import Any
 
@@ -41,6 +42,7 @@ DISCONNECT_GRACE_SECONDS = 15
 SWEEP_THROTTLE_SECONDS = 2
 BROADCAST_LIMIT = 200
 QUEUE_BROADCAST_SECONDS = 1
+STAFFED_CACHE_SECONDS = 2
 
 
 # ---------------------------------------------------------------- presence
@@ -73,6 +75,13 @@ def seat_heartbeat(profile: AgentProfile, *, active: bool = False) -> None:
     ChatSeat.objects.filter(agent=profile).update(**changes)
 
 
+def heartbeat(profile: AgentProfile, *, seen: bool, active: bool) -> None:
+    """An agent's chat screen pinged: presence written when due, and the time-based work done."""
+    if seen:
+        seat_heartbeat(profile, active=active)
+    maybe_sweep()
+
+
 def available_agents() -> Any:
     """Agents who can take chats right now (status online, chat screen open and alive)."""
     fresh = clock.now() - timedelta(seconds=PRESENCE_SECONDS)
@@ -85,11 +94,16 @@ def available_agents() -> Any:
 
 
 def is_staffed(language: str = "") -> bool:
-    """Somebody could answer a chat now (the widget offers the email form otherwise)."""
-    for languages in available_agents().values_list("languages", flat=True):
-        if not language or not languages or language in languages:
-            return True
-    return False
+    """Somebody could answer a chat now (the widget offers the email form otherwise). Every widget asks
+    as it connects: the answer is shared for a couple of seconds."""
+
+    def ask() -> bool:
+        for languages in available_agents().values_list("languages", flat=True).iterator(chunk_size=50):
+            if not language or not languages or language in languages:
+                return True
+        return False
+
+    return bool(cache.get_or_set(f"chat-staffed:{language}", ask, STAFFED_CACHE_SECONDS))
 
 
 def _count(qs: Any) -> Any:
@@ -105,7 +119,8 @@ def _load(qs: Any) -> Any:
     )
 
 
-def _candidates(conversation: Conversation) -> list[AgentProfile]:
+def _candidates(conversation: Conversation, refused: Container[int]) -> list[AgentProfile]:
+    """Eligible agents, best first, up to the first one who has not refused this chat yet."""
     qs = available_agents().select_related("user", "chat_seat")
     if conversation.transfer_to_id:
         qs = qs.filter(user_id=conversation.transfer_to_id)
@@ -115,9 +130,11 @@ def _candidates(conversation: Conversation) -> list[AgentProfile]:
     qs = _load(qs).filter(load__lt=F("max_concurrent_chats"))
     qs = qs.order_by("load", F("chat_seat__last_assigned_at").asc(nulls_first=True), "id")
     found = []
-    for profile in qs[:200]:
+    for profile in qs[:200].iterator(chunk_size=20):
         if not profile.languages or conversation.language in profile.languages:
             found.append(profile)
+            if profile.user_id not in refused:
+                break  # the one to ring: no need to read further
     return found
 
 
@@ -130,14 +147,14 @@ def route(conversation: Conversation) -> Offer | None:
         conversation = _lock(conversation)
         if conversation.state != ConversationState.QUEUED:
             return None
-        candidates = _candidates(conversation)
-        if not candidates:
-            return None
         refused = dict(
             Offer.objects.filter(conversation=conversation, created_at__gte=conversation.queued_at)
             .exclude(state=OfferState.ACCEPTED)
             .values_list("agent_id", "answered_at")
         )
+        candidates = _candidates(conversation, refused)
+        if not candidates:
+            return None
         chosen = next((p for p in candidates if p.user_id not in refused), None)
         if chosen is None:
             # Everyone refused once: ring again the one who refused longest ago, after a pause.
@@ -181,16 +198,18 @@ def offer_frame(offer: Offer, conversation: Conversation) -> dict[str, Any]:
 def route_waiting(limit: int = 50) -> int:
     """Ring agents for the oldest waiting chats (after an agent became free or came online)."""
     rung = 0
-    ids = list(
-        Conversation.objects.filter(state=ConversationState.QUEUED)
-        .order_by("queued_at", "id")
-        .values_list("pk", flat=True)[:limit]
-    )
-    for pk in ids:
+    waiting = Conversation.objects.filter(state=ConversationState.QUEUED).order_by("queued_at", "id")
+    nobody: set[tuple[str, int | None, int | None]] = set()  # kinds of chat no agent can take now
+    for pk, language, team_id, transfer_to_id in waiting.values_list(
+        "pk", "language", "team_id", "transfer_to_id"
+    )[:limit]:
+        kind = (language, team_id, transfer_to_id)
+        if kind in nobody:
+            continue
         if route(Conversation(pk=pk)) is not None:
             rung += 1
-        elif not available_agents().exists():
-            break
+        else:
+            nobody.add(kind)
     return rung
 
 
@@ -304,6 +323,7 @@ def do_transfer(
         conversation.state = ConversationState.QUEUED
         conversation.queued_at = clock.now()
         conversation.save(update_fields=["agent", "transfer_to", "state", "queued_at", "team"])
+        tickets.do_settle_live_chat(conversation.ticket)
         _event(
             conversation,
             "transfer",
@@ -388,6 +408,7 @@ def _requeue_chats_of(user_id: int, reason: str) -> int:
             conversation.state = ConversationState.QUEUED
             conversation.queued_at = clock.now()
             conversation.save(update_fields=["agent", "state", "queued_at"])
+            tickets.do_settle_live_chat(conversation.ticket)
             _event(conversation, "agent_left", {"agent": name, "reason": reason})
             push_state(conversation)
             frames.send_on_commit(frames.agent_group(user_id), {"type": "released", "conv": conversation.pk})
@@ -421,18 +442,22 @@ def sweep() -> dict[str, int]:
     stale = now - timedelta(seconds=PRESENCE_SECONDS)
     grace = now - timedelta(seconds=DISCONNECT_GRACE_SECONDS)
     idle = now - timedelta(minutes=settings.CHAT_IDLE_MINUTES)
-    busy = set(
-        Conversation.objects.filter(state=ConversationState.ACTIVE).values_list("agent_id", flat=True)
-    ) | set(Offer.objects.filter(state=OfferState.RINGING).values_list("agent_id", flat=True))
-    for seat in ChatSeat.objects.filter(agent__user_id__in=busy).select_related("agent__user"):
+    busy = Q(
+        agent__user_id__in=Conversation.objects.filter(state=ConversationState.ACTIVE).values("agent_id")
+    ) | Q(agent__user_id__in=Offer.objects.filter(state=OfferState.RINGING).values("agent_id"))
+    gone_or_idle = (
+        ~Q(agent__status=AgentStatus.ONLINE)
+        | Q(last_seen_at__isnull=True)
+        | Q(last_seen_at__lt=stale)
+        | Q(connections__lte=0, last_seen_at__lt=grace)
+        | Q(last_activity_at__lt=idle)
+    )
+    for seat in ChatSeat.objects.filter(busy).filter(gone_or_idle).select_related("agent__user"):
         profile = seat.agent
-        seen = seat.last_seen_at
-        away = seen is None or seen < stale or (seat.connections <= 0 and seen < grace)
         inactive = seat.last_activity_at is not None and seat.last_activity_at < idle
-        if profile.status != AgentStatus.ONLINE or away or inactive:
-            if inactive and profile.status == AgentStatus.ONLINE:
-                do_set_agent_status(profile, AgentStatus.AWAY, actor=None)
-            gone += _requeue_chats_of(profile.user_id, "inactive" if inactive else "away")
+        if inactive and profile.status == AgentStatus.ONLINE:
+            do_set_agent_status(profile, AgentStatus.AWAY, actor=None)
+        gone += _requeue_chats_of(profile.user_id, "inactive" if inactive else "away")
     rung = route_waiting()
     return {"expired": expired, "requeued": gone, "rung": rung}
 
