@@ -8,7 +8,8 @@ Each conversation is one guest widget socket (``/ws/chat/``) and one agent socke
 signed in with a session cookie); every agent takes one chat. Once all chats are accepted, each
 conversation sends a message every 10 s (player and agent in turn, random phase). Measured: round trip
 sender → stored → the other side's socket (p50/p95/p99), messages per second, and the server's resident
-memory per idle socket (RSS after connecting all sockets, minus RSS before, over the socket count).
+memory per idle socket (RSS once all sockets are connected and their hello answered, minus RSS before,
+over the socket count).
 The same traffic runs against two floors on the same uvicorn settings (``bench.chat_baselines``): a bare
 ASGI WebSocket relay and the Channels tutorial ``group_send`` chat (neither stores anything).
 
@@ -41,6 +42,8 @@ from bench import env as bench_env
 RESULTS = bench_env.BENCH_DIR / "RESULTS.md"
 SMOKE_RESULTS = bench_env.OUT_DIR / "chat-smoke.md"
 INTERVAL = 10.0
+AGENT_PING_SECONDS = 15.0
+WIDGET_PING_SECONDS = 20.0
 P95_GATE_MS = 250.0
 IDLE_GATE_KIB = 30.0
 MAX_CONVERSATIONS = 3000
@@ -114,7 +117,7 @@ def server(app: str, env: dict[str, str], logfile: Path) -> Any:
     port = free_port()
     cmd = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
            "--lifespan", "off", "--log-level", "warning", "--no-access-log",
-           "--ws-ping-interval", "20"]  # fmt: skip
+           "--ws-ping-interval", "20", "--ws-per-message-deflate", "False"]  # fmt: skip
     with logfile.open("w") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
@@ -184,10 +187,15 @@ class Pair:
         return body
 
 
+CLOSED: dict[str, int] = {}
+
+
 async def reader(ws: Any, on_frame: Any) -> None:
     with contextlib.suppress(Exception):
         async for raw in ws:
             on_frame(json.loads(raw))
+    why = f"{ws.close_code} {ws.close_reason or ''}".strip() if ws.close_code else "reader stopped"
+    CLOSED[why] = CLOSED.get(why, 0) + 1
 
 
 async def steady(pairs: list[Pair], seconds: float, send_player: Any, send_agent: Any) -> None:
@@ -217,6 +225,17 @@ async def steady(pairs: list[Pair], seconds: float, send_player: Any, send_agent
         pair.pending.clear()
 
 
+async def heartbeats(sockets: list[Any], every: float, frame: dict[str, Any]) -> None:
+    """Each socket pings once per ``every`` seconds, the sockets spread evenly over the interval."""
+    text = json.dumps(frame)
+    while True:
+        started = time.monotonic()
+        for n, ws in enumerate(list(sockets)):
+            with contextlib.suppress(Exception):
+                await ws.send(text)
+            await asyncio.sleep(max(0.0, started + every * (n + 1) / max(1, len(sockets)) - time.monotonic()))
+
+
 async def in_batches(items: list[Any], size: int, make: Any) -> None:
     for start in range(0, len(items), size):
         await asyncio.gather(*(make(item) for item in items[start : start + size]))
@@ -230,6 +249,7 @@ async def run_playerdesk(port: int, pid: int, cookies: list[str], conversations:
     by_conv: dict[int, Pair] = {}
     agents: list[Any] = []
     players: list[Any] = []
+    answered: list[int] = []
     before = rss_kib(pid)
     started = time.perf_counter()
 
@@ -249,7 +269,9 @@ async def run_playerdesk(port: int, pid: int, cookies: list[str], conversations:
 
         def on_frame(frame: dict[str, Any]) -> None:
             kind = frame.get("type")
-            if kind == "offer":
+            if kind == "inbox":
+                answered.append(1)
+            elif kind == "offer":
                 asyncio.create_task(ws.send(json.dumps({"type": "accept", "offer": frame["offer"]})))
             elif kind == "entry" and frame.get("from") == "player":
                 pair_for(frame["conv"]).arrived(frame.get("body", ""))
@@ -265,7 +287,9 @@ async def run_playerdesk(port: int, pid: int, cookies: list[str], conversations:
 
         def on_frame(frame: dict[str, Any]) -> None:
             kind = frame.get("type")
-            if kind == "ack" and frame.get("cid", "").startswith("first-"):
+            if kind == "welcome":
+                answered.append(1)
+            elif kind == "ack" and frame.get("cid", "").startswith("first-"):
                 pair_for(frame["conv"]).player = ws
             elif kind == "entry" and frame.get("from") == "agent":
                 pair_for(frame["conv"]).arrived(frame.get("body", ""))
@@ -274,7 +298,16 @@ async def run_playerdesk(port: int, pid: int, cookies: list[str], conversations:
 
     await in_batches(list(range(conversations)), 100, open_agent)
     await in_batches(list(range(conversations)), 100, open_player)
-    await asyncio.sleep(3)
+    # Heartbeats as the real clients send them: the chat screen every 15 s, the widget every 20 s.
+    pingers = [
+        asyncio.create_task(heartbeats(agents, AGENT_PING_SECONDS, {"type": "ping", "active": True})),
+        asyncio.create_task(heartbeats(players, WIDGET_PING_SECONDS, {"type": "ping"})),
+    ]
+    # Idle means every hello answered (nothing left in flight on the server), then a moment of quiet.
+    deadline = time.monotonic() + 300
+    while len(answered) < len(agents) + len(players) and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+    await asyncio.sleep(2)
     run.sockets = len(agents) + len(players)
     run.idle_kib = (rss_kib(pid) - before) / max(1, run.sockets)
 
@@ -292,10 +325,15 @@ async def run_playerdesk(port: int, pid: int, cookies: list[str], conversations:
     while time.monotonic() < deadline:
         if sum(1 for p in by_conv.values() if p.player and p.agent) >= conversations:
             break
+        if CLOSED and sum(CLOSED.values()) > conversations // 10:
+            log(f"  giving up the set-up: sockets closed {CLOSED}")
+            break
         await asyncio.sleep(0.5)
     ready = [p for p in by_conv.values() if p.player and p.agent]
     run.setup_seconds = time.perf_counter() - started
     log(f"  {len(ready)}/{conversations} chats accepted in {run.setup_seconds:.1f} s")
+    if CLOSED:
+        log(f"  sockets closed during the set-up: {CLOSED}")
 
     async def send_player(pair: Pair, body: str) -> None:
         await pair.player.send(json.dumps({"type": "msg", "cid": body, "body": body}))
@@ -306,6 +344,8 @@ async def run_playerdesk(port: int, pid: int, cookies: list[str], conversations:
     t0 = time.perf_counter()
     await steady(ready, seconds, send_player, send_agent)
     run.seconds = time.perf_counter() - t0
+    for task in pingers:
+        task.cancel()
     for ws in agents + players:
         with contextlib.suppress(Exception):
             await ws.close()
@@ -378,8 +418,10 @@ def report(command: str, conversations: int, seconds: float, runs: list[Run], ga
         f"`{commit.stdout.strip()}`; {conversations:,} conversations ({2 * conversations:,} sockets: one "
         f"guest widget and one agent each), a message every {INTERVAL:.0f} s per conversation (player and "
         f"agent in turn) for {seconds:.0f} s. Round trip: sender's frame → stored (PlayerDesk) → the other "
-        "side's socket, measured by the client in ms. Idle memory: server RSS after all sockets connected "
-        "(and said hello), minus before, per socket.",
+        "side's socket, measured by the client in ms. Idle memory: server RSS once every socket is connected "
+        "and its hello answered (2 s later), minus before, per socket. WebSocket compression is off (as in "
+        "`playerdesk web`) for every target. PlayerDesk clients also send the real clients' heartbeats "
+        f"(chat screen every {AGENT_PING_SECONDS:.0f} s, widget every {WIDGET_PING_SECONDS:.0f} s).",
         "",
         f"Machine: {machine()}. Client and server share the machine.",
         "",

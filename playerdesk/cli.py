@@ -205,6 +205,8 @@ def cmd_web(options: argparse.Namespace) -> int:
         workers=max(1, options.workers),
         lifespan="off",
         proxy_headers=options.proxy_headers,
+        # Chat frames are small: compression would cost ~35 KiB of zlib state per socket for nothing.
+        ws_per_message_deflate=False,
         log_level=settings.LOGGING["root"]["level"].lower(),  # type: ignore[index]
         timeout_graceful_shutdown=8,
     )
