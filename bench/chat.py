@@ -5,11 +5,11 @@
     python -m bench.chat --smoke                          # 50 conversations, 15 s, generous gates
 
 Each conversation is one guest widget socket (``/ws/chat/``) and one agent socket (``/ws/chat/agent/``,
-signed in with a session cookie); every agent takes one chat. Once all chats are accepted, each
-conversation sends a message every 10 s (player and agent in turn, random phase). Measured: round trip
-sender → stored → the other side's socket (p50/p95/p99), messages per second, and the server's resident
-memory per idle socket (RSS once all sockets are connected and their hello answered, minus RSS before,
-over the socket count).
+signed in with a session cookie); every agent takes one chat and greets the player. Once all chats are
+accepted and greeted, each conversation sends a message every 10 s (player and agent in turn, random
+phase). Measured: round trip sender → stored → the other side's socket (p50/p95/p99), messages per
+second, and the server's resident memory per idle socket (RSS once all sockets are connected and their
+hello answered, minus RSS before, over the socket count).
 The same traffic runs against two floors on the same uvicorn settings (``bench.chat_baselines``): a bare
 ASGI WebSocket relay and the Channels tutorial ``group_send`` chat (neither stores anything).
 
@@ -43,6 +43,7 @@ RESULTS = bench_env.BENCH_DIR / "RESULTS.md"
 SMOKE_RESULTS = bench_env.OUT_DIR / "chat-smoke.md"
 INTERVAL = 10.0
 AGENT_PING_SECONDS = 15.0
+GREETING = "Hello, this is your agent on chat"
 WIDGET_PING_SECONDS = 20.0
 P95_GATE_MS = 250.0
 IDLE_GATE_KIB = 30.0
@@ -173,6 +174,7 @@ class Pair:
         self.conv: int | None = None
         self.pending: dict[str, float] = {}
         self.counter = 0
+        self.greeted = False
 
     def arrived(self, body: str) -> None:
         sent = self.pending.pop(body, None)
@@ -276,7 +278,12 @@ async def run_playerdesk(port: int, pid: int, cookies: list[str], conversations:
             elif kind == "entry" and frame.get("from") == "player":
                 pair_for(frame["conv"]).arrived(frame.get("body", ""))
             elif kind == "resync":
-                pair_for(frame["conv"]).agent = ws
+                pair = pair_for(frame["conv"])
+                if pair.agent is None:  # the agent greets the player as they take the chat
+                    greeting = {"type": "msg", "conv": frame["conv"], "cid": f"greeting-{frame['conv']}",
+                                "body": f"{GREETING} {frame['conv']}"}  # fmt: skip
+                    asyncio.create_task(ws.send(json.dumps(greeting)))
+                pair.agent = ws
 
         asyncio.create_task(reader(ws, on_frame))
 
@@ -292,7 +299,14 @@ async def run_playerdesk(port: int, pid: int, cookies: list[str], conversations:
             elif kind == "ack" and frame.get("cid", "").startswith("first-"):
                 pair_for(frame["conv"]).player = ws
             elif kind == "entry" and frame.get("from") == "agent":
-                pair_for(frame["conv"]).arrived(frame.get("body", ""))
+                if frame.get("body", "").startswith(GREETING):
+                    pair_for(frame["conv"]).greeted = True
+                else:
+                    pair_for(frame["conv"]).arrived(frame.get("body", ""))
+            elif kind in ("backlog", "resync") and any(  # stored before the widget joined the live group
+                e.get("body", "").startswith(GREETING) for e in frame.get("entries", [])
+            ):
+                pair_for(frame["conv"]).greeted = True
 
         asyncio.create_task(reader(ws, on_frame))
 
@@ -323,15 +337,18 @@ async def run_playerdesk(port: int, pid: int, cookies: list[str], conversations:
         await asyncio.sleep(0.5)
     deadline = time.monotonic() + max(180, conversations * 0.6)
     while time.monotonic() < deadline:
-        if sum(1 for p in by_conv.values() if p.player and p.agent) >= conversations:
+        taken = [p for p in by_conv.values() if p.player and p.agent]
+        if sum(1 for p in taken if p.greeted) >= conversations:
             break
+        if len(taken) >= conversations:  # every chat taken: greetings get a minute more at most
+            deadline = min(deadline, time.monotonic() + 60)
         if CLOSED and sum(CLOSED.values()) > conversations // 10:
             log(f"  giving up the set-up: sockets closed {CLOSED}")
             break
         await asyncio.sleep(0.5)
-    ready = [p for p in by_conv.values() if p.player and p.agent]
+    ready = [p for p in by_conv.values() if p.player and p.agent and p.greeted]
     run.setup_seconds = time.perf_counter() - started
-    log(f"  {len(ready)}/{conversations} chats accepted in {run.setup_seconds:.1f} s")
+    log(f"  {len(ready)}/{conversations} chats accepted and greeted in {run.setup_seconds:.1f} s")
     if CLOSED:
         log(f"  sockets closed during the set-up: {CLOSED}")
 
@@ -420,7 +437,9 @@ def report(command: str, conversations: int, seconds: float, runs: list[Run], ga
         f"agent in turn) for {seconds:.0f} s. Round trip: sender's frame → stored (PlayerDesk) → the other "
         "side's socket, measured by the client in ms. Idle memory: server RSS once every socket is connected "
         "and its hello answered (2 s later), minus before, per socket. WebSocket compression is off (as in "
-        "`playerdesk web`) for every target. PlayerDesk clients also send the real clients' heartbeats "
+        "`playerdesk web`) for every target. In the set-up each agent takes its chat and greets the player "
+        "(the case's first response); the steady phase is the conversation that follows. PlayerDesk "
+        "clients also send the real clients' heartbeats "
         f"(chat screen every {AGENT_PING_SECONDS:.0f} s, widget every {WIDGET_PING_SECONDS:.0f} s).",
         "",
         f"Machine: {machine()}. Client and server share the machine.",

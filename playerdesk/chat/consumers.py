@@ -34,7 +34,7 @@ T = TypeVar("T")
 MAX_FRAME_CHARS = 16_384
 MAX_PENDING_FRAMES = 64
 log = logging.getLogger(__name__)
-# An agent's screen pings every 15 s. Its presence (45 s window) is written at most every 20 s, and its
+# An agent's screen pings every 15 s. Its presence (60 s window) is written at most every 20 s, and its
 # activity (against the idle timeout, minutes long) at most every 15 s.
 SEEN_EVERY_SECONDS = 20.0
 ACTIVITY_EVERY_SECONDS = 15.0

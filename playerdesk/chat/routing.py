@@ -37,7 +37,9 @@ from playerdesk.core import clock
 from playerdesk.core.models import AgentProfile, AgentStatus, Team
 from playerdesk.tickets import actions as tickets
 
-PRESENCE_SECONDS = 45
+# The chat screen pings every 15 s and its presence is written at most every 20 s (so up to 30 s apart):
+# a minute leaves room for a busy server before an agent counts as gone (a closed socket counts at once).
+PRESENCE_SECONDS = 60
 DISCONNECT_GRACE_SECONDS = 15
 SWEEP_THROTTLE_SECONDS = 2
 BROADCAST_LIMIT = 200
