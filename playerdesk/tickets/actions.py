@@ -376,7 +376,8 @@ def do_add_player_message(
     now = clock.now()
     with transaction.atomic():
         ticket = _lock(ticket)
-        if external_id and ticket.messages.filter(external_id=external_id).exists():
+        # A live chat has already dropped a second copy by its client id (under the same lock).
+        if external_id and not live_chat and ticket.messages.filter(external_id=external_id).exists():
             return ticket, ticket.messages.get(external_id=external_id)
         window = timedelta(days=settings.REOPEN_WINDOW_DAYS)
         if ticket.status == Status.CLOSED or (
@@ -470,8 +471,8 @@ def do_reply(
             if ticket.first_response_at is None:
                 ticket.first_response_at = now
                 fields.append("first_response_at")
-            if ticket.status == Status.NEW and not status:
-                status = Status.WAITING_PLAYER
+            if ticket.status == Status.NEW and not status:  # a live chat stays open while it lasts
+                status = Status.OPEN if live_chat else Status.WAITING_PLAYER
         if status and status != ticket.status:
             fields += _set_status(ticket, status, author)
         _save(ticket, *fields, live_chat=live_chat)

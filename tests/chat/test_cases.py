@@ -241,6 +241,8 @@ def test_turns_of_a_live_chat_leave_the_next_response_clock_to_the_end_of_the_ch
     actions.do_agent_message(conversation, agent, cid="a1", body="Hello, I am looking at it.")
     first = Clock.objects.get(ticket=ticket, target="first_response")
     assert first.state == "met"  # the first answer in the chat is the first response
+    ticket.refresh_from_db()
+    assert ticket.status == "open"  # a live chat stays open while it lasts
 
     for n in range(3):  # the conversation goes on: no next-response clock per turn
         actions.do_player_message(session, cid=f"p{n}", body=f"Question {n} about the wagering")
