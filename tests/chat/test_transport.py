@@ -295,3 +295,23 @@ async def test_burst_of_500_messages_with_repeated_socket_kills(
         )
     )()
     assert stored.count(MessageKind.INBOUND) == 501 and stored.count(MessageKind.OUTBOUND) == 100
+
+
+async def test_a_burst_past_the_pending_limit_is_handled_in_order_without_losing_a_frame(
+    fresh_layer: Any, settings: Any
+) -> None:
+    from playerdesk.chat.consumers import MAX_PENDING_FRAMES
+
+    settings.CHAT_RATE_PER_CONNECTION = 100_000
+    settings.CHAT_RATE_PER_PLAYER = 100_000
+    ws, _info, _ = await start_chat()
+    count = MAX_PENDING_FRAMES * 2 + 10
+    for n in range(count):  # sent without reading a single answer
+        await ws.send_json_to({"type": "msg", "cid": f"burst-{n:03d}", "body": f"burst {n}"})
+    acks = []
+    while len(acks) < count:
+        frame = await ws.receive_json_from(timeout=20)
+        if frame["type"] == "ack":
+            acks.append(frame["cid"])
+    assert acks == [f"burst-{n:03d}" for n in range(count)]
+    await ws.disconnect()
