@@ -215,6 +215,14 @@ def route_waiting(limit: int = 50) -> int:
     return rung
 
 
+def _offered(offer_id: Any) -> Conversation:
+    """The chat an offer rings for (not locked yet)."""
+    conversation = Conversation.objects.filter(offers__pk=offer_id if type(offer_id) is int else -1).first()
+    if conversation is None:
+        raise ChatError("unknown_offer", gettext_lazy("This chat is no longer ringing."))
+    return conversation
+
+
 def _offer_for(user: Any, offer_id: Any) -> Offer:
     if type(offer_id) is not int:
         raise ChatError("unknown_offer", gettext_lazy("This chat is no longer ringing."))
@@ -226,12 +234,7 @@ def _offer_for(user: Any, offer_id: Any) -> Offer:
 
 def do_accept(user: Any, offer_id: Any) -> Conversation:
     with transaction.atomic():
-        conversation = Conversation.objects.filter(
-            offers__pk=offer_id if type(offer_id) is int else -1
-        ).first()
-        if conversation is None:
-            raise ChatError("unknown_offer", gettext_lazy("This chat is no longer ringing."))
-        conversation = _lock_case_then_conversation(conversation)
+        conversation = _lock_case_then_conversation(_offered(offer_id))
         offer = _offer_for(user, offer_id)
         if offer.expires_at < clock.now() and conversation.transfer_to_id != user.pk:
             _expire(offer, conversation)
@@ -260,12 +263,7 @@ def do_accept(user: Any, offer_id: Any) -> Conversation:
 
 def do_decline(user: Any, offer_id: Any) -> None:
     with transaction.atomic():
-        conversation = Conversation.objects.filter(
-            offers__pk=offer_id if type(offer_id) is int else -1
-        ).first()
-        if conversation is None:
-            raise ChatError("unknown_offer", gettext_lazy("This chat is no longer ringing."))
-        conversation = _lock(conversation)
+        conversation = _lock(_offered(offer_id))
         offer = _offer_for(user, offer_id)
         offer.state = OfferState.DECLINED
         offer.answered_at = clock.now()
