@@ -120,6 +120,15 @@ def _lock_case_then_conversation(conversation: Conversation) -> Conversation:
     return _lock(conversation)
 
 
+def _lock_with_copy(
+    conversation: Conversation, sender: str, cid: str
+) -> tuple[Conversation, ChatEntry | None]:
+    """Lock case then conversation, and find the entry this sender already stored under ``cid`` (a resent
+    message is acknowledged with it instead of being stored twice)."""
+    conversation = _lock_case_then_conversation(conversation)
+    return conversation, conversation.entries.filter(sender=sender, client_id=cid).first()
+
+
 def append_entry(
     conversation: Conversation,
     *,
@@ -205,8 +214,7 @@ def do_player_message(
         current = live_conversation(session)
         if current is None or current.state == ConversationState.ENDED:
             return _start(session, cid=cid, body=body, language=language, team=team)
-        conversation = _lock_case_then_conversation(current)
-        existing = conversation.entries.filter(sender="player", client_id=cid).first()
+        conversation, existing = _lock_with_copy(current, "player", cid)
         if existing is not None:
             return conversation, existing, False
         if conversation.state == ConversationState.ENDED:
@@ -294,8 +302,7 @@ def do_add_player_file(
         current = live_conversation(session)
         if current is None or current.state == ConversationState.ENDED:
             raise ChatError("no_conversation", gettext_lazy("Start the chat with a message first."))
-        conversation = _lock_case_then_conversation(current)
-        existing = conversation.entries.filter(sender="player", client_id=cid).first()
+        conversation, existing = _lock_with_copy(current, "player", cid)
         if existing is not None:
             return conversation, existing, False
         name = player_name(session)
@@ -366,8 +373,7 @@ def do_agent_message(conversation: Conversation, user: AbstractBaseUser, *, cid:
     cid = check_client_id(cid)
     body = check_message(body)
     with transaction.atomic():
-        conversation = _lock_case_then_conversation(conversation)
-        existing = conversation.entries.filter(sender="agent", client_id=cid).first()
+        conversation, existing = _lock_with_copy(conversation, "agent", cid)
         if existing is not None:
             return existing
         check_agent_on(conversation, user)
@@ -426,8 +432,7 @@ def do_whisper(conversation: Conversation, user: Any, *, cid: str, body: str) ->
     cid = check_client_id(cid)
     body = check_message(body)
     with transaction.atomic():
-        conversation = _lock_case_then_conversation(conversation)
-        existing = conversation.entries.filter(sender="agent", client_id=cid).first()
+        conversation, existing = _lock_with_copy(conversation, "agent", cid)
         if existing is not None:
             return existing
         message = tickets.do_reply(conversation.ticket, author=user, body=body, internal=True, force=True)
