@@ -116,8 +116,18 @@ def _lock(conversation: Conversation) -> Conversation:
 
 
 def _lock_case_then_conversation(conversation: Conversation) -> Conversation:
-    Ticket.objects.select_for_update().only("id").get(pk=conversation.ticket_id)
-    return _lock(conversation)
+    """The conversation under its lock, its ``ticket`` the case read under its own lock first (the case
+    writers take it with ``locked=True`` instead of reading it again)."""
+    ticket = tickets.lock_case(conversation.ticket_id)
+    locked = (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("session", "agent__agent")
+        .get(pk=conversation.pk)
+    )
+    if locked.ticket_id != ticket.pk:  # it moved on to a follow-up case in between
+        ticket = tickets.lock_case(locked.ticket_id)
+    locked.ticket = ticket
+    return locked
 
 
 def _lock_with_copy(
@@ -203,6 +213,19 @@ def live_conversation(session: ChatSession) -> Conversation | None:
     )
 
 
+def _latest(session: ChatSession) -> Conversation | None:
+    """The session's last conversation: only what locking it needs."""
+    row = (
+        Conversation.objects.filter(session=session)
+        .order_by("-id")
+        .values_list("id", "ticket_id", "state")
+        .first()
+    )
+    if row is None:
+        return None
+    return Conversation(pk=row[0], ticket_id=row[1], state=row[2])
+
+
 def do_player_message(
     session: ChatSession, *, cid: str, body: str, language: str = "", team: Team | None = None
 ) -> tuple[Conversation, ChatEntry, bool]:
@@ -211,7 +234,7 @@ def do_player_message(
     cid = check_client_id(cid)
     body = check_message(body)
     with transaction.atomic():
-        current = live_conversation(session)
+        current = _latest(session)
         if current is None or current.state == ConversationState.ENDED:
             return _start(session, cid=cid, body=body, language=language, team=team)
         conversation, existing = _lock_with_copy(current, "player", cid)
@@ -227,6 +250,7 @@ def do_player_message(
             external_id=f"chat:{cid}",
             author_name=name,
             live_chat=conversation.state == ConversationState.ACTIVE,
+            locked=True,
         )
         fields = ["player_seen_at"]
         if ticket.pk != conversation.ticket_id:  # the case was closed: the chat goes on in a follow-up
@@ -299,7 +323,7 @@ def do_add_player_file(
 
     cid = check_client_id(cid)
     with transaction.atomic():
-        current = live_conversation(session)
+        current = _latest(session)
         if current is None or current.state == ConversationState.ENDED:
             raise ChatError("no_conversation", gettext_lazy("Start the chat with a message first."))
         conversation, existing = _lock_with_copy(current, "player", cid)
@@ -379,7 +403,9 @@ def do_agent_message(conversation: Conversation, user: AbstractBaseUser, *, cid:
         check_agent_on(conversation, user)
         with _replying(_ChatReply(cid, conversation)) as reply:
             try:
-                tickets.do_reply(conversation.ticket, author=user, body=body, force=True, live_chat=True)
+                tickets.do_reply(
+                    conversation.ticket, author=user, body=body, force=True, live_chat=True, locked=True
+                )
             except tickets.ActionError as exc:
                 raise ChatError("refused", str(exc)) from exc
         if reply.entry is None:  # the case moved on to another conversation meanwhile
@@ -435,7 +461,9 @@ def do_whisper(conversation: Conversation, user: Any, *, cid: str, body: str) ->
         conversation, existing = _lock_with_copy(conversation, "agent", cid)
         if existing is not None:
             return existing
-        message = tickets.do_reply(conversation.ticket, author=user, body=body, internal=True, force=True)
+        message = tickets.do_reply(
+            conversation.ticket, author=user, body=body, internal=True, force=True, locked=True
+        )
         return append_entry(
             conversation,
             kind=EntryKind.WHISPER,
@@ -465,7 +493,7 @@ def do_end(conversation: Conversation, *, by: str, user: Any = None) -> Conversa
         conversation.ended_at = clock.now()
         conversation.transfer_to = None
         conversation.save(update_fields=["state", "ended_at", "transfer_to"])
-        tickets.do_settle_live_chat(conversation.ticket)
+        tickets.do_settle_live_chat(conversation.ticket, locked=True)
         _event(conversation, "ended", {"by": by})
         push_state(conversation)
         from playerdesk.chat import routing

@@ -26,7 +26,7 @@ from playerdesk.chat import actions, desk, frames, routing
 from playerdesk.chat.actions import ChatError
 from playerdesk.chat.models import Conversation
 from playerdesk.chat.protocol import PlayerProtocol, error
-from playerdesk.core import events
+from playerdesk.core import clock, events
 from playerdesk.core.models import Team
 from playerdesk.tickets.access import agent_of
 
@@ -279,6 +279,7 @@ class AgentChatConsumer(_SocketConsumer):
         return conversation
 
     async def on_msg(self, content: dict[str, Any]) -> None:
+        received = clock.now()
         self._rate()
         conv = content.get("conv")
         case_id = self._cases.get(conv) if type(conv) is int else None
@@ -293,7 +294,7 @@ class AgentChatConsumer(_SocketConsumer):
         now = time.monotonic()
         if now - self._last_active >= ACTIVITY_EVERY_SECONDS:
             self._last_active = self._last_seen = now
-            await _db(routing.seat_heartbeat)(self.profile, active=True)
+            await _db(routing.seat_heartbeat)(self.profile, active=True, at=received)
 
     async def on_whisper(self, content: dict[str, Any]) -> None:
         self._rate()
@@ -360,6 +361,7 @@ class AgentChatConsumer(_SocketConsumer):
         await _db(actions.do_end)(conversation, by="agent", user=self.user)
 
     async def on_ping(self, content: dict[str, Any]) -> None:
+        received = clock.now()
         now = time.monotonic()
         active = bool(content.get("active")) and now - self._last_active >= ACTIVITY_EVERY_SECONDS
         seen = active or now - self._last_seen >= SEEN_EVERY_SECONDS
@@ -367,7 +369,7 @@ class AgentChatConsumer(_SocketConsumer):
             self._last_active = now
         if seen:
             self._last_seen = now
-        await _db(routing.heartbeat)(self.profile, seen=seen, active=active)
+        await _db(routing.heartbeat)(self.profile, seen=seen, active=active, at=received)
         await self._send({"type": "pong"})
 
     async def chat_frame(self, message: dict[str, Any]) -> None:

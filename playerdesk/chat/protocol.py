@@ -25,7 +25,7 @@ from django.utils.translation import override
 from playerdesk.chat import actions, frames, identity, routing
 from playerdesk.chat.actions import ChatError
 from playerdesk.chat.identity import IdentityError
-from playerdesk.chat.models import ChatSession, Conversation, ConversationState
+from playerdesk.chat.models import WAITING_STATES, ChatSession, Conversation, ConversationState
 from playerdesk.tickets.actions import ActionError, check_email
 
 RESYNC_GAP = 200
@@ -250,10 +250,10 @@ class PlayerProtocol:
         replies: list[dict[str, Any]] = [{"type": "pong"}]
         if self.conversation_id is not None and now - self._last_touch > TOUCH_EVERY_SECONDS:
             self._last_touch = now
-            conversation = self.conversation()
-            if conversation is not None:
-                actions.touch_player(conversation)
-                if conversation.state in (ConversationState.QUEUED, ConversationState.RINGING):
+            actions.touch_player(Conversation(pk=self.conversation_id))
+            if Conversation.objects.filter(pk=self.conversation_id, state__in=WAITING_STATES).exists():
+                conversation = self.conversation()
+                if conversation is not None:
                     replies.append(self._state(conversation))
         return replies
 

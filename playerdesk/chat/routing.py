@@ -13,7 +13,7 @@ Every decision is made in the database under row locks, so any number of web pro
 from __future__ import annotations
 
 from collections.abc import Container
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -69,19 +69,24 @@ def seat_disconnect(profile: AgentProfile) -> None:
     ChatSeat.objects.filter(agent=profile, connections__lt=0).update(connections=0)
 
 
-def seat_heartbeat(profile: AgentProfile, *, active: bool = False) -> None:
-    now = clock.now()
-    changes: dict[str, Any] = {"last_seen_at": now}
+def seat_heartbeat(profile: AgentProfile, *, active: bool = False, at: datetime | None = None) -> None:
+    """The agent's screen was there (and the agent active) at ``at``: when the socket received the frame,
+    which may be a moment before this runs."""
+    at = at or clock.now()
+    changes: dict[str, Any] = {"last_seen_at": at}
     if active:
-        changes["last_activity_at"] = now
+        changes["last_activity_at"] = at
     ChatSeat.objects.filter(agent=profile).update(**changes)
 
 
-def heartbeat(profile: AgentProfile, *, seen: bool, active: bool) -> None:
-    """An agent's chat screen pinged: presence written when due, and the time-based work done."""
+def heartbeat(profile: AgentProfile, *, seen: bool, active: bool, at: datetime | None = None) -> None:
+    """An agent's chat screen pinged at ``at``: presence written when due, and the time-based work done,
+    judged as of ``at`` too. A process whose database work runs behind (a burst of new chats) has then
+    written every heartbeat its sockets received before this one, and its agents do not look gone."""
+    at = at or clock.now()
     if seen:
-        seat_heartbeat(profile, active=active)
-    maybe_sweep()
+        seat_heartbeat(profile, active=active, at=at)
+    maybe_sweep(as_of=at)
 
 
 def available_agents() -> Any:
@@ -408,7 +413,7 @@ def _requeue_chats_of(user_id: int, reason: str) -> int:
             conversation.state = ConversationState.QUEUED
             conversation.queued_at = clock.now()
             conversation.save(update_fields=["agent", "state", "queued_at"])
-            tickets.do_settle_live_chat(conversation.ticket)
+            tickets.do_settle_live_chat(conversation.ticket, locked=True)
             _event(conversation, "agent_left", {"agent": name, "reason": reason})
             push_state(conversation)
             frames.send_on_commit(frames.agent_group(user_id), {"type": "released", "conv": conversation.pk})
@@ -422,11 +427,12 @@ def _requeue_chats_of(user_id: int, reason: str) -> int:
     return moved
 
 
-def sweep() -> dict[str, int]:
-    """Expire unanswered offers, give back chats of agents who went away, ring for waiting chats."""
+def sweep(as_of: datetime | None = None) -> dict[str, int]:
+    """Expire unanswered offers, give back chats of agents who went away, ring for waiting chats.
+    ``as_of``: the moment to judge by (default now; see ``heartbeat``)."""
     from playerdesk.core.actions import do_set_agent_status
 
-    now = clock.now()
+    now = min(as_of, clock.now()) if as_of is not None else clock.now()
     expired = 0
     for offer in Offer.objects.filter(state=OfferState.RINGING, expires_at__lt=now).select_related(
         "conversation"
@@ -462,7 +468,7 @@ def sweep() -> dict[str, int]:
     return {"expired": expired, "requeued": gone, "rung": rung}
 
 
-def maybe_sweep() -> None:
+def maybe_sweep(as_of: datetime | None = None) -> None:
     """Sweep at most every couple of seconds across all processes (the cache holds the turn)."""
     if cache.add("chat-sweep-turn", 1, timeout=SWEEP_THROTTLE_SECONDS):
-        sweep()
+        sweep(as_of)

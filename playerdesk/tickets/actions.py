@@ -108,9 +108,14 @@ def check_not_stale(ticket: Ticket, seen_seq: int | None) -> None:
 # ---------------------------------------------------------------- timeline
 
 
-def _lock(ticket: Ticket) -> Ticket:
-    """Re-read the ticket under a row lock (PostgreSQL); SQLite writers are already serialised."""
-    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+def lock_case(ticket_id: int) -> Ticket:
+    """Read a case under its row lock (PostgreSQL; SQLite writers are already serialised), held to the end
+    of the current transaction. Writers given it with ``locked=True`` use it as it is."""
+    return Ticket.objects.select_for_update().get(pk=ticket_id)
+
+
+def _lock(ticket: Ticket, locked: bool = False) -> Ticket:
+    return ticket if locked else lock_case(ticket.pk)
 
 
 def _append_event(
@@ -367,15 +372,17 @@ def do_add_player_message(
     author_name: str = "",
     author_email: str = "",
     live_chat: bool = False,
+    locked: bool = False,
 ) -> tuple[Ticket, Message]:
     """A player wrote on a case. A solved case reopens within the reopen window; a closed case (or one
     solved longer ago) gets a new linked case instead. Returns the case the message landed on.
-    ``live_chat``: a turn of a chat an agent is answering (see ``CHAT_TURN_FIELDS``)."""
+    ``live_chat``: a turn of a chat an agent is answering (see ``CHAT_TURN_FIELDS``). ``locked``: the
+    caller read ``ticket`` with ``lock_case`` in the current transaction."""
     body = check_body(body)
     check_choice(channel, Channel, "channel")
     now = clock.now()
     with transaction.atomic():
-        ticket = _lock(ticket)
+        ticket = _lock(ticket, locked)
         # A live chat has already dropped a second copy by its client id (under the same lock).
         if external_id and not live_chat and ticket.messages.filter(external_id=external_id).exists():
             return ticket, ticket.messages.get(external_id=external_id)
@@ -438,14 +445,16 @@ def do_reply(
     status: str | None = None,
     force: bool = False,
     live_chat: bool = False,
+    locked: bool = False,
 ) -> Message:
     """An agent answers the player (or writes an internal note). A public reply goes to the player by
     email with a link to the case in the portal. ``seen_seq`` is the timeline position the agent saw:
-    if the player wrote since, the reply is held (``StaleTicket``) unless ``force``."""
+    if the player wrote since, the reply is held (``StaleTicket``) unless ``force``. ``locked``: as for
+    ``do_add_player_message``."""
     body = check_body(body)
     now = clock.now()
     with transaction.atomic():
-        ticket = _lock(ticket)
+        ticket = _lock(ticket, locked)
         if not force:
             check_not_stale(ticket, seen_seq)
         if status:
@@ -482,12 +491,12 @@ def do_reply(
     return message
 
 
-def do_settle_live_chat(ticket: Ticket) -> None:
+def do_settle_live_chat(ticket: Ticket, *, locked: bool = False) -> None:
     """A chat stopped being live: the response clocks follow its last message (a player left waiting
     starts the next-response clock from that message; an answer meets what is open) and the search
     document takes in the whole conversation."""
     with transaction.atomic():
-        ticket = _lock(ticket)
+        ticket = _lock(ticket, locked)
         _save(ticket, "message_count")
         search.index_ticket(ticket)
 

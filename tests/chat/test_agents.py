@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from channels.db import database_sync_to_async
 from django.contrib.auth.models import User
+from django.core.cache import cache
 
 from playerdesk.chat import routing
 from playerdesk.chat.models import ChatEntry, ChatSeat, Conversation, Offer
@@ -183,6 +184,34 @@ async def test_an_agent_who_goes_away_has_their_chats_offered_again(
     left = await receive_until(ws, "entry", event="agent_left")
     assert left["data"]["agent"] == "Ann"
     await ws.disconnect()
+    await ben_ws.disconnect()
+
+
+async def test_heartbeats_handled_late_count_from_when_they_arrived(
+    fresh_layer: Any, online_agent: Callable[..., User]
+) -> None:
+    """A burst of new chats puts the database work 50 s behind. Ben's heartbeat, received at ``arrived``,
+    runs then: it is stored as of its arrival, and the sweep it triggers judges as of then. Ann, whose
+    last heartbeat arrived 40 s before it (her next one waits in line behind Ben's), keeps her chat."""
+    ann, ben = await db(online_agent)("ann"), await db(online_agent)("ben")
+    ann_ws = await screen(ann)
+    ws, ack = await guest()
+    offer = await receive_until(ann_ws, "offer")
+    await ann_ws.send_json_to({"type": "accept", "offer": offer["offer"]})
+    await receive_until(ws, "state", state="active")
+    ben_ws = await screen(ben)
+    ben_profile = await db(AgentProfile.objects.get)(user=ben)
+    arrived = clock.now()
+    await db(ChatSeat.objects.filter(agent__user=ann).update)(last_seen_at=arrived - dt.timedelta(seconds=40))
+    await db(cache.delete)("chat-sweep-turn")
+    with clock.frozen(arrived + dt.timedelta(seconds=50)):
+        await db(routing.heartbeat)(ben_profile, seen=True, active=True, at=arrived)
+        assert (await db(ChatSeat.objects.get)(agent=ben_profile)).last_seen_at == arrived
+        assert await db(Conversation.objects.filter(pk=ack["conv"], state="active", agent=ann).exists)()
+        result = await db(routing.sweep)()  # judged as of the processing time, Ann would be gone
+    assert result["requeued"] == 1
+    await ws.disconnect()
+    await ann_ws.disconnect()
     await ben_ws.disconnect()
 
 
