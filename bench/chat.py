@@ -45,6 +45,7 @@ INTERVAL = 10.0
 AGENT_PING_SECONDS = 15.0
 GREETING = "Hello, this is your agent on chat"
 WIDGET_PING_SECONDS = 20.0
+SETUP_BATCH = 25
 P95_GATE_MS = 250.0
 IDLE_GATE_KIB = 30.0
 MAX_CONVERSATIONS = 3000
@@ -280,7 +281,8 @@ async def run_playerdesk(port: int, pid: int, cookies: list[str], conversations:
                 pair_for(frame["conv"]).arrived(frame.get("body", ""))
             elif kind == "resync":
                 pair = pair_for(frame["conv"])
-                if pair.agent is None:  # the agent greets the player as they take the chat
+                if not pair.greeted:  # the agent greets the player as they take the chat (again if it
+                    # came back to them: the same client id is stored once)
                     greeting = {"type": "msg", "conv": frame["conv"], "cid": f"greeting-{frame['conv']}",
                                 "body": f"{GREETING} {frame['conv']}"}  # fmt: skip
                     asyncio.create_task(ws.send(json.dumps(greeting)))
@@ -333,9 +335,18 @@ async def run_playerdesk(port: int, pid: int, cookies: list[str], conversations:
              "email": f"guest{n}@example.com"}
         ))  # fmt: skip
 
-    for start in range(0, len(players), 50):
-        await asyncio.gather(*(first_message(n) for n in range(start, min(start + 50, len(players)))))
-        await asyncio.sleep(0.5)
+    # In batches, each once the previous one is acknowledged: chats start as fast as the server opens
+    # them (a case, its triage and clocks, the ringing), without a backlog that would outlast presence.
+    started_chats = 0
+    for start in range(0, len(players), SETUP_BATCH):
+        batch = range(start, min(start + SETUP_BATCH, len(players)))
+        await asyncio.gather(*(first_message(n) for n in batch))
+        started_chats += len(batch)
+        batch_deadline = time.monotonic() + 60
+        while (
+            time.monotonic() < batch_deadline and sum(1 for p in by_conv.values() if p.player) < started_chats
+        ):
+            await asyncio.sleep(0.05)
     deadline = time.monotonic() + max(180, conversations * 0.6)
     while time.monotonic() < deadline:
         taken = [p for p in by_conv.values() if p.player and p.agent]
