@@ -115,15 +115,14 @@ def _lock(conversation: Conversation) -> Conversation:
     )
 
 
-def _lock_case_then_conversation(conversation: Conversation) -> Conversation:
+def _lock_case_then_conversation(
+    conversation: Conversation, related: tuple[str, ...] = ("session", "agent__agent")
+) -> Conversation:
     """The conversation under its lock, its ``ticket`` the case read under its own lock first (the case
-    writers take it with ``locked=True`` instead of reading it again)."""
+    writers take it with ``locked=True`` instead of reading it again), with ``related`` read along."""
     ticket = tickets.lock_case(conversation.ticket_id)
-    locked = (
-        Conversation.objects.select_for_update(of=("self",))
-        .select_related("session", "agent__agent")
-        .get(pk=conversation.pk)
-    )
+    rows = Conversation.objects.select_for_update(of=("self",))
+    locked = (rows.select_related(*related) if related else rows).get(pk=conversation.pk)
     if locked.ticket_id != ticket.pk:  # it moved on to a follow-up case in between
         ticket = tickets.lock_case(locked.ticket_id)
     locked.ticket = ticket
@@ -134,8 +133,9 @@ def _lock_with_copy(
     conversation: Conversation, sender: str, cid: str
 ) -> tuple[Conversation, ChatEntry | None]:
     """Lock case then conversation, and find the entry this sender already stored under ``cid`` (a resent
-    message is acknowledged with it instead of being stored twice)."""
-    conversation = _lock_case_then_conversation(conversation)
+    message is acknowledged with it instead of being stored twice). A chat turn needs nothing related:
+    each one read along would also leave a reference cycle (agent and profile) for the collector."""
+    conversation = _lock_case_then_conversation(conversation, related=())
     return conversation, conversation.entries.filter(sender=sender, client_id=cid).first()
 
 

@@ -3,6 +3,7 @@ long-poll transport, and the widget's HTTP side (script, demo page, console scre
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Callable
 from typing import Any
@@ -271,3 +272,27 @@ def test_a_live_chat_refreshes_its_search_document_every_few_turns(online_agent:
     for n in range(tickets.LIVE_CHAT_INDEX_EVERY):
         actions.do_player_message(session, cid=f"p{n}", body=f"word{n}x")
     assert "word0x" in SearchEntry.objects.get(ticket=conversation.ticket).document
+
+
+def test_chat_turns_leave_no_reference_cycles(online_agent: Callable[..., User]) -> None:
+    """A chat turn's objects are freed as soon as it is done: none waits for the cycle collector (whose
+    full collections, with thousands of sockets open, hold every frame of the server)."""
+    conversation, agent, _key = started(online_agent)
+    actions.touch_player(conversation, connected=1)  # the player's widget is open: answers are not emailed
+    session = conversation.session
+    turn = Conversation(pk=conversation.pk, ticket_id=conversation.ticket_id)
+    actions.do_agent_message(turn, agent, cid="warm-a", body="Hello")
+    actions.do_player_message(session, cid="warm-p", body="Hi")
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        for n in range(10):
+            actions.do_player_message(session, cid=f"p{n}", body=f"Question {n}")
+            actions.do_agent_message(turn, agent, cid=f"a{n}", body=f"Answer {n}")
+        gc.collect()
+        left = [type(o).__name__ for o in gc.garbage]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert left == []
+    assert ChatEntry.objects.filter(conversation=conversation, client_id__in=["p9", "a9"]).count() == 2
