@@ -28,6 +28,7 @@ from playerdesk.chat.models import Conversation
 from playerdesk.chat.protocol import PlayerProtocol, error
 from playerdesk.core import clock, events
 from playerdesk.core.models import Team
+from playerdesk.core.sockets import session_user
 from playerdesk.tickets.access import agent_of
 
 T = TypeVar("T")
@@ -173,8 +174,12 @@ class AgentChatConsumer(_SocketConsumer):
 
     async def connect(self) -> None:
         events.attach_loop()
-        self.user = self.scope.get("user")
-        self.profile = await _db(agent_of)(self.user)
+
+        def signed_in() -> tuple[Any, Any]:
+            user = session_user(self.scope)
+            return user, agent_of(user)
+
+        self.user, self.profile = await _db(signed_in)()
         if self.profile is None:
             await self.close(code=4403)
             return

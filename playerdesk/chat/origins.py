@@ -60,17 +60,3 @@ def cors_headers(origin: str | None) -> dict[str, str]:
         "Access-Control-Max-Age": "600",
         "Vary": "Origin",
     }
-
-
-WIDGET_SOCKET_PATHS = frozenset({"/ws/chat/"})
-
-
-def widget_or(widget: Any, desk: Any) -> Any:
-    """WebSocket dispatch: the widget's socket (own origin rule, no cookies) or the desk's sockets."""
-
-    async def app(scope: dict[str, Any], receive: Any, send: Any) -> Any:
-        if scope.get("path") in WIDGET_SOCKET_PATHS:
-            return await widget(scope, receive, send)
-        return await desk(scope, receive, send)
-
-    return app

@@ -17,6 +17,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from playerdesk.core import events
+from playerdesk.core.sockets import session_user
 from playerdesk.tickets.access import agent_of, visible_tickets
 
 MAX_FRAME_CHARS = 4096
@@ -25,9 +26,10 @@ PRESENCE_STATES = ("viewing", "typing")
 
 
 @database_sync_to_async
-def _agent_name(user: Any) -> str | None:
+def _signed_in(scope: dict[str, Any]) -> tuple[Any, str | None]:
+    user = session_user(scope)
     agent = agent_of(user)
-    return agent.display_name if agent is not None else None
+    return user, agent.display_name if agent is not None else None
 
 
 @database_sync_to_async
@@ -38,9 +40,8 @@ def _may_see(user: Any, ticket_id: int) -> bool:
 class DeskConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         events.attach_loop()
-        self.user = self.scope.get("user")
         self.watching: set[int] = set()
-        name = await _agent_name(self.user)
+        self.user, name = await _signed_in(self.scope)
         if name is None:
             await self.close(code=4403)
             return

@@ -1,0 +1,78 @@
+"""The WebSocket entry: which socket a handshake opens, whether its page may open it, and who is on it.
+
+Two kinds of sockets. The chat widget's (``WIDGET_SOCKETS``) is embedded in the operator's sites: the
+page's origin must be one of the widget's origins (``playerdesk.chat.origins``), and this site's cookies
+mean nothing there (the widget says who it is in its first frame). The staff sockets (``STAFF_SOCKETS``:
+console, chat screen) are this site's own pages: the origin must be one of ``ALLOWED_HOSTS`` (so no other
+site can open them with the agent's cookies), and the agent is the one signed in by the session cookie.
+
+One function does all of it, in place of a stack of middlewares: a chat server keeps thousands of
+sockets open, and each middleware would keep its own copy of the handshake and a suspended call per
+socket for the life of the connection.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Awaitable, Callable, Mapping
+from importlib import import_module
+from typing import Any
+from urllib.parse import ParseResult, urlparse
+
+from channels.security.websocket import AllowedHostsOriginValidator, WebsocketDenier
+from django.conf import settings
+from django.contrib import auth
+from django.contrib.auth.models import AnonymousUser
+from django.http.cookie import parse_cookie
+
+App = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
+
+
+def _header(scope: dict[str, Any], name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return bytes(value).decode("latin1")
+    return None
+
+
+def _origin(scope: dict[str, Any]) -> ParseResult | None:
+    value = _header(scope, b"origin")
+    return urlparse(value) if value is not None else None
+
+
+def websocket_entry(widget: Mapping[str, App], staff: Mapping[str, App]) -> App:
+    """The ``websocket`` application: the consumer for the path, once the origin is one it accepts.
+    Unknown paths and refused origins are closed during the handshake (HTTP 403 to the browser)."""
+    from playerdesk.chat.origins import WidgetOriginValidator
+
+    async def entry(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        path = scope.get("path", "")
+        if path in widget:
+            allowed = WidgetOriginValidator(None).valid_origin(_origin(scope))
+            target = widget[path]
+        elif path in staff:
+            allowed = AllowedHostsOriginValidator(None).valid_origin(_origin(scope))
+            target = staff[path]
+        else:
+            allowed, target = False, None
+        if not allowed or target is None:
+            await WebsocketDenier()(scope, receive, send)
+            return
+        await target(scope, receive, send)
+
+    return entry
+
+
+def session_user(scope: dict[str, Any]) -> Any:
+    """The user signed in on this site by the handshake's session cookie (``AnonymousUser`` without a
+    valid one), checked as Django checks a request: session, backend and password hash. A user already
+    in the scope (an authentication middleware in front) is taken as it is. Runs on a database thread."""
+    user = scope.get("user")
+    if user is not None:
+        return user
+    cookies = parse_cookie(_header(scope, b"cookie") or "")
+    key = cookies.get(settings.SESSION_COOKIE_NAME)
+    if not key:
+        return AnonymousUser()
+    store = import_module(settings.SESSION_ENGINE).SessionStore(key)
+    return auth.get_user(types.SimpleNamespace(session=store))  # type: ignore[arg-type]

@@ -1,0 +1,87 @@
+"""The WebSocket entry as a browser meets it (``playerdesk.asgi.application``): which page may open which
+socket, unknown paths, and the agent found from the session cookie alone."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import User
+from django.test import Client
+
+from tests.chat.conftest import receive_until
+
+pytestmark = [pytest.mark.anyio, pytest.mark.django_db(transaction=True)]
+SITE = b"http://127.0.0.1:8000"
+
+
+def socket(path: str, *headers: tuple[bytes, bytes]) -> WebsocketCommunicator:
+    from playerdesk.asgi import application
+
+    return WebsocketCommunicator(application, path, headers=list(headers))
+
+
+async def opens(path: str, *headers: tuple[bytes, bytes]) -> bool:
+    communicator = socket(path, *headers)
+    ok, _ = await communicator.connect()
+    if ok:
+        await communicator.disconnect()
+    return bool(ok)
+
+
+async def cookie_for(user: User) -> tuple[bytes, bytes]:
+    client = Client()
+    await database_sync_to_async(client.force_login)(user)
+    return b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()
+
+
+async def test_the_widget_opens_from_the_operators_sites_only(fresh_layer: Any, settings: Any) -> None:
+    settings.WIDGET_ORIGINS = ["https://casino.example"]
+    assert await opens("/ws/chat/", (b"origin", b"https://casino.example"))
+    assert await opens("/ws/chat/", (b"origin", SITE))  # the demo page, on this site
+    assert await opens("/ws/chat/")  # no browser, no origin: identity is proven in the hello frame
+    assert not await opens("/ws/chat/", (b"origin", b"https://evil.example"))
+
+
+async def test_staff_sockets_open_from_this_site_with_a_signed_in_agent(
+    fresh_layer: Any, chat_agent: User, make_agent: Callable[..., User]
+) -> None:
+    cookie = await cookie_for(chat_agent)
+    ws = socket("/ws/chat/agent/", cookie, (b"origin", SITE))
+    ok, _ = await ws.connect()
+    assert ok
+    await ws.send_json_to({"type": "hello"})
+    inbox = await receive_until(ws, "inbox")
+    assert inbox["chats"] == []
+    await ws.disconnect()
+    assert await opens("/ws/desk/", cookie, (b"origin", SITE))
+    # Another site's page cannot use the agent's cookie, nor can a client that hides its origin.
+    assert not await opens("/ws/chat/agent/", cookie, (b"origin", b"https://casino.example"))
+    assert not await opens("/ws/chat/agent/", cookie)
+    assert not await opens("/ws/desk/", cookie, (b"origin", b"https://evil.example"))
+    # No session, a forged one, or a signed-in user who is not an agent: refused.
+    assert not await opens("/ws/chat/agent/", (b"origin", SITE))
+    assert not await opens("/ws/chat/agent/", (b"cookie", b"sessionid=forged"), (b"origin", SITE))
+    visitor = await database_sync_to_async(User.objects.create_user)("visitor", "v@example.com", "x" * 12)
+    assert not await opens("/ws/chat/agent/", await cookie_for(visitor), (b"origin", SITE))
+
+
+async def test_a_password_change_signs_the_agent_out_of_new_sockets(
+    fresh_layer: Any, chat_agent: User
+) -> None:
+    cookie = await cookie_for(chat_agent)
+
+    def change() -> None:
+        chat_agent.set_password("a brand new passphrase")
+        chat_agent.save()
+
+    await database_sync_to_async(change)()
+    assert not await opens("/ws/chat/agent/", cookie, (b"origin", SITE))
+
+
+async def test_unknown_paths_are_closed(fresh_layer: Any) -> None:
+    assert not await opens("/ws/nothing/", (b"origin", SITE))
+    assert not await opens("/ws/chat/agent/extra/", (b"origin", SITE))
