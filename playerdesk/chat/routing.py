@@ -51,7 +51,7 @@ STAFFED_CACHE_SECONDS = 2
 
 
 def seat_for(profile: AgentProfile) -> ChatSeat:
-    seat, _ = ChatSeat.objects.get_or_create(agent=profile)
+    seat, _ = ChatSeat.objects.get_or_create(agent_id=profile.pk)  # by id: the profile keeps no seat
     return seat
 
 
