@@ -9,6 +9,7 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 
 django_asgi_app = get_asgi_application()
 
+from playerdesk.core import gcpolicy  # noqa: E402
 from playerdesk.core.sockets import websocket_entry  # noqa: E402
 from playerdesk.routing import STAFF_SOCKETS, WIDGET_SOCKETS  # noqa: E402
 
@@ -18,3 +19,5 @@ application = ProtocolTypeRouter(
         "websocket": websocket_entry(widget=WIDGET_SOCKETS, staff=STAFF_SOCKETS),
     }
 )
+
+gcpolicy.apply()
