@@ -9,7 +9,8 @@ signed in with a session cookie); every agent takes one chat and greets the play
 accepted and greeted, each conversation sends a message every 10 s (player and agent in turn, random
 phase). Measured: round trip sender → stored → the other side's socket (p50/p95/p99), messages per
 second, and the server's resident memory per idle socket (RSS once all sockets are connected and their
-hello answered, minus RSS before, over the socket count).
+hello answered, minus RSS before, over the socket count; "before" is taken after one pair of sockets was
+opened, answered and closed, so that what the server loads once is not counted per socket).
 The same traffic runs against two floors on the same uvicorn settings (``bench.chat_baselines``): a bare
 ASGI WebSocket relay and the Channels tutorial ``group_send`` chat (neither stores anything).
 
@@ -119,7 +120,7 @@ def server(app: str, env: dict[str, str], logfile: Path) -> Any:
     port = free_port()
     cmd = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
            "--lifespan", "off", "--log-level", "warning", "--no-access-log",
-           "--ws-ping-interval", "20", "--ws-per-message-deflate", "False"]  # fmt: skip
+           "--ws-ping-interval", "20", "--ws-per-message-deflate", "False", "--no-proxy-headers"]  # fmt: skip
     with logfile.open("w") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
@@ -254,7 +255,6 @@ async def run_playerdesk(port: int, pid: int, cookies: list[str], conversations:
     agents: list[Any] = []
     players: list[Any] = []
     answered: list[int] = []
-    before = rss_kib(pid)
     started = time.perf_counter()
 
     def pair_for(conv: int) -> Pair:
@@ -313,6 +313,18 @@ async def run_playerdesk(port: int, pid: int, cookies: list[str], conversations:
 
         asyncio.create_task(reader(ws, on_frame))
 
+    # Warm-up: one agent screen and one widget, answered and closed, so that "before" already holds what
+    # the server loads once (modules, the database connection and its cache), not per socket.
+    await open_agent(0)
+    await open_player(0)
+    while len(answered) < 2:
+        await asyncio.sleep(0.1)
+    for ws in (agents.pop(), players.pop()):
+        await ws.close()
+    answered.clear()
+    await asyncio.sleep(1)
+    CLOSED.clear()
+    before = rss_kib(pid)
     await in_batches(list(range(conversations)), 100, open_agent)
     await in_batches(list(range(conversations)), 100, open_player)
     # Heartbeats as the real clients send them: the chat screen every 15 s, the widget every 20 s.
@@ -387,6 +399,12 @@ async def run_floor(name: str, port: int, pid: int, conversations: int, seconds:
 
     run = Run(name)
     pairs = [Pair(run) for _ in range(conversations)]
+    warm = [await connect(f"ws://127.0.0.1:{port}/room/warm-up/", max_queue=64) for _ in range(2)]
+    await warm[0].send(json.dumps({"body": "warm-up"}))
+    await warm[1].recv()
+    for ws in warm:
+        await ws.close()
+    await asyncio.sleep(1)
     before = rss_kib(pid)
 
     async def open_pair(n: int) -> None:
@@ -450,7 +468,8 @@ def report(command: str, conversations: int, seconds: float, runs: list[Run], ga
         f"guest widget and one agent each), a message every {INTERVAL:.0f} s per conversation (player and "
         f"agent in turn) for {seconds:.0f} s. Round trip: sender's frame → stored (PlayerDesk) → the other "
         "side's socket, measured by the client in ms. Idle memory: server RSS once every socket is connected "
-        "and its hello answered (2 s later), minus before, per socket. WebSocket compression is off (as in "
+        "and its hello answered (2 s later), minus before (taken after a warm-up: one pair of sockets "
+        "opened, answered and closed), per socket. WebSocket compression and proxy headers are off (as in "
         "`playerdesk web`) for every target. In the set-up each agent takes its chat and greets the player "
         "(the case's first response); the steady phase is the conversation that follows. PlayerDesk "
         "clients also send the real clients' heartbeats "
