@@ -3,8 +3,10 @@ long-poll transport, and the widget's HTTP side (script, demo page, console scre
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +17,7 @@ from django.test import Client
 from playerdesk.chat import actions, identity, routing
 from playerdesk.chat.models import ChatEntry, Conversation
 from playerdesk.chat.origins import origin_allowed
+from playerdesk.core import events
 from playerdesk.mail.models import OutboundEmail
 from playerdesk.tickets import actions as tickets
 from playerdesk.tickets.models import Attachment, Message
@@ -276,7 +279,25 @@ def test_a_live_chat_refreshes_its_search_document_every_few_turns(online_agent:
 
 def test_chat_turns_leave_no_reference_cycles(online_agent: Callable[..., User]) -> None:
     """A chat turn's objects are freed as soon as it is done: none waits for the cycle collector (whose
-    full collections, with thousands of sockets open, hold every frame of the server)."""
+    full collections, with thousands of sockets open, hold every frame of the server). As in the server,
+    the turns' pushes are handed to a running event loop."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    try:
+        asyncio.run_coroutine_threadsafe(_attach(), loop).result(timeout=5)
+        _turns_leave_no_cycles(online_agent, loop)
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=5)
+        loop.close()
+
+
+async def _attach() -> None:
+    events.attach_loop()
+
+
+def _turns_leave_no_cycles(online_agent: Callable[..., User], loop: asyncio.AbstractEventLoop) -> None:
     conversation, agent, _key = started(online_agent)
     actions.touch_player(conversation, connected=1)  # the player's widget is open: answers are not emailed
     session = conversation.session
@@ -289,6 +310,7 @@ def test_chat_turns_leave_no_reference_cycles(online_agent: Callable[..., User])
         for n in range(10):
             actions.do_player_message(session, cid=f"p{n}", body=f"Question {n}")
             actions.do_agent_message(turn, agent, cid=f"a{n}", body=f"Answer {n}")
+        asyncio.run_coroutine_threadsafe(asyncio.sleep(0.2), loop).result(timeout=5)  # pushes delivered
         gc.collect()
         left = [type(o).__name__ for o in gc.garbage]
     finally:
