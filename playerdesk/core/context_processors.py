@@ -5,6 +5,8 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from playerdesk.players.helplines import helplines_for
+
 
 def playerdesk(request: HttpRequest) -> dict[str, Any]:
     return {
@@ -12,4 +14,5 @@ def playerdesk(request: HttpRequest) -> dict[str, Any]:
         "SITE_URL": settings.SITE_URL,
         "BRAND_NAME": settings.BRAND_NAME,
         "SUPPORT_EMAIL": settings.SUPPORT_EMAIL,
+        "HELPLINES": helplines_for(),
     }

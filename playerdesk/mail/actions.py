@@ -36,6 +36,7 @@ from playerdesk.mail.models import (
     OutboundStatus,
     UndeliverableAddress,
 )
+from playerdesk.players.helplines import helplines_for
 
 if TYPE_CHECKING:
     from playerdesk.tickets.models import Message, Ticket
@@ -77,6 +78,7 @@ def do_queue_email(
         "hours": settings.PORTAL_LINK_HOURS,
         "response_hours": settings.MAIL_RESPONSE_HOURS,
         "find_link": settings.SITE_URL + reverse("portal:find"),
+        "helplines": helplines_for(ticket.player.province if ticket is not None and ticket.player_id else ""),
         **context,
     }
     with translation.override(language):

@@ -83,6 +83,19 @@ def test_automatic_mail_follows_case_language(make_ticket: Any, language: str) -
     assert ticket.reference in email.subject
 
 
+def test_case_mail_shows_the_help_line_of_the_players_province(make_ticket: Any, player: Any) -> None:
+    quebec = queue(make_ticket(language="fr", player=player, email=player.email))
+    assert "Jeu : aide et référence 1-800-461-0140" in quebec.body_html
+    assert "ConnexOntario" not in quebec.body_html
+    player.province = "ON"
+    player.save()
+    ontario = queue(make_ticket(player=player, email=player.email))
+    assert "ConnexOntario 1-866-531-2600" in ontario.body_html
+    assert "Jeu : aide" not in ontario.body_html
+    anyone = queue(make_ticket())  # no player record: every line
+    assert "ConnexOntario 1-866-531-2600" in anyone.body_html and "1-800-461-0140" in anyone.body_html
+
+
 # ---------------------------------------------------------------- against a real SMTP server
 
 

@@ -57,7 +57,9 @@ def test_home_speaks_the_browser_language(client: Client, settings: Any) -> None
     assert english.status_code == 200
     assert "Open a case" in english.content.decode()
     assert "Maple Casino" in english.content.decode()
-    assert "ConnexOntario 1-866-531-2600" in english.content.decode()
+    # The visitor's province is unknown: every help line, each one a link to call.
+    assert '<a href="tel:+18665312600">ConnexOntario 1-866-531-2600</a>' in english.content.decode()
+    assert '<a href="tel:+18004610140">Jeu : aide et référence 1-800-461-0140</a>' in english.content.decode()
     french = Client(HTTP_ACCEPT_LANGUAGE="fr-CA,fr;q=0.9").get("/help/")
     body = french.content.decode()
     assert '<html lang="fr">' in body
