@@ -74,12 +74,17 @@ def check_body(body: str) -> str:
 
 
 def check_email(email: str) -> str:
+    """A player's address as mail systems and people write it. Quoted local parts (``"<b>x"@example.com``,
+    valid by the RFC but never a player's) are refused: they would carry markup and quotes into headers,
+    pages and searches."""
     email = (email or "").strip()
     try:
         validate_email(email)
     except ValidationError as exc:
         raise ActionError("A valid email address is required.") from exc
     local, _, domain = email.rpartition("@")
+    if '"' in local or "\\" in local:
+        raise ActionError("A valid email address is required.")
     return f"{local}@{domain.lower()}"
 
 

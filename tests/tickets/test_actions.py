@@ -39,6 +39,8 @@ def test_create_ticket_stores_case_message_and_timeline(make_ticket: Callable[..
         ("body", "", "empty"),
         ("body", "x" * 200_001, "too long"),
         ("email", "not-an-email", "valid email"),
+        ("email", '"<script>alert(1)</script>"@example.com', "valid email"),
+        ("email", '"o\\"hara"@example.com', "valid email"),
         ("channel", "pigeon", "Unknown channel"),
         ("priority", 9, "Unknown priority"),
         ("language", "de", "Unknown language"),
