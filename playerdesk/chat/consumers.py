@@ -67,7 +67,7 @@ class _SocketConsumer(AsyncWebsocketConsumer):
     Frames from the client and pushes to it are handled in order by a task of their own, so the socket
     keeps reading while a frame waits for the database (the server stops reading a socket whose last
     frame is unhandled, and then misses the client's keep-alive answers). Past ``MAX_PENDING_FRAMES``
-    waiting client frames, the socket is read again only once there is room. No database clean-up
+    waiting client frames, the socket is read again only once there is room. And no database clean-up
     before every frame (Channels hops to the database thread and closes the connection for each one):
     ``_db`` looks after the connection.
     """
