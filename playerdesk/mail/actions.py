@@ -58,6 +58,11 @@ def retry_delay(attempts: int) -> timedelta:
     return RETRY_DELAYS[attempts - 1] if 0 < attempts <= len(RETRY_DELAYS) else MAX_RETRY_DELAY
 
 
+def _province(ticket: Ticket | None) -> str:
+    player = ticket.player if ticket is not None and ticket.player_id else None
+    return player.province if player is not None else ""
+
+
 def do_queue_email(
     *,
     kind: str,
@@ -78,7 +83,7 @@ def do_queue_email(
         "hours": settings.PORTAL_LINK_HOURS,
         "response_hours": settings.MAIL_RESPONSE_HOURS,
         "find_link": settings.SITE_URL + reverse("portal:find"),
-        "helplines": helplines_for(ticket.player.province if ticket is not None and ticket.player_id else ""),
+        "helplines": helplines_for(_province(ticket)),
         **context,
     }
     with translation.override(language):
