@@ -4,20 +4,14 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "playerdesk.settings")
 
-from channels.routing import ProtocolTypeRouter  # noqa: E402
 from django.core.asgi import get_asgi_application  # noqa: E402
 
 django_asgi_app = get_asgi_application()
 
 from playerdesk.core import gcpolicy  # noqa: E402
-from playerdesk.core.sockets import websocket_entry  # noqa: E402
+from playerdesk.core.sockets import entry  # noqa: E402
 from playerdesk.routing import STAFF_SOCKETS, WIDGET_SOCKETS  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        "websocket": websocket_entry(widget=WIDGET_SOCKETS, staff=STAFF_SOCKETS),
-    }
-)
+application = entry(http=django_asgi_app, widget=WIDGET_SOCKETS, staff=STAFF_SOCKETS)
 
 gcpolicy.apply()

@@ -40,12 +40,16 @@ def _origin(scope: dict[str, Any]) -> ParseResult | None:
     return urlparse(value) if value is not None else None
 
 
-def websocket_entry(widget: Mapping[str, App], staff: Mapping[str, App]) -> App:
-    """The ``websocket`` application: the consumer for the path, once the origin is one it accepts.
-    Unknown paths and refused origins are closed during the handshake (HTTP 403 to the browser)."""
+def entry(http: App, widget: Mapping[str, App], staff: Mapping[str, App]) -> App:
+    """The ASGI application: HTTP to ``http``; a WebSocket to the consumer for its path, once the origin is
+    one it accepts (unknown paths and refused origins are closed during the handshake, HTTP 403 to the
+    browser). One function deep on purpose: every wrapping router stays suspended for each open socket."""
     from playerdesk.chat.origins import WidgetOriginValidator
 
-    async def entry(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "websocket":
+            await http(scope, receive, send)
+            return
         path = scope.get("path", "")
         if path in widget:
             allowed = WidgetOriginValidator(None).valid_origin(_origin(scope))
@@ -60,7 +64,7 @@ def websocket_entry(widget: Mapping[str, App], staff: Mapping[str, App]) -> App:
             return
         await target(scope, receive, send)
 
-    return entry
+    return application
 
 
 def session_user(scope: dict[str, Any]) -> Any:
