@@ -49,6 +49,16 @@ async def screen(user: User) -> Any:
     return ws
 
 
+async def taken_by(user: User) -> tuple[Any, Any, dict[str, Any]]:
+    """The agent's screen, and a guest's chat they took: (screen, widget, the guest's first ack)."""
+    agent_ws = await screen(user)
+    ws, ack = await guest()
+    offer = await receive_until(agent_ws, "offer")
+    await agent_ws.send_json_to({"type": "accept", "offer": offer["offer"]})
+    await receive_until(ws, "state", state="active")
+    return agent_ws, ws, ack
+
+
 async def test_only_eligible_agents_ring(
     fresh_layer: Any, online_agent: Callable[..., User], make_agent: Callable[..., User]
 ) -> None:
@@ -169,11 +179,7 @@ async def test_an_agent_who_goes_away_has_their_chats_offered_again(
     fresh_layer: Any, online_agent: Callable[..., User]
 ) -> None:
     ann, ben = await db(online_agent)("ann"), await db(online_agent)("ben")
-    ann_ws = await screen(ann)
-    ws, ack = await guest()
-    offer = await receive_until(ann_ws, "offer")
-    await ann_ws.send_json_to({"type": "accept", "offer": offer["offer"]})
-    await receive_until(ws, "state", state="active")
+    ann_ws, ws, ack = await taken_by(ann)
     await ann_ws.disconnect()  # Ann's screen is gone (closed tab, lost network)
     ben_ws = await screen(ben)
     with clock.frozen(clock.now() + dt.timedelta(seconds=routing.DISCONNECT_GRACE_SECONDS + 1)):
@@ -194,11 +200,7 @@ async def test_heartbeats_handled_late_count_from_when_they_arrived(
     runs then: it is stored as of its arrival, and the sweep it triggers judges as of then. Ann, whose
     last heartbeat arrived 40 s before it (her next one waits in line behind Ben's), keeps her chat."""
     ann, ben = await db(online_agent)("ann"), await db(online_agent)("ben")
-    ann_ws = await screen(ann)
-    ws, ack = await guest()
-    offer = await receive_until(ann_ws, "offer")
-    await ann_ws.send_json_to({"type": "accept", "offer": offer["offer"]})
-    await receive_until(ws, "state", state="active")
+    ann_ws, ws, ack = await taken_by(ann)
     ben_ws = await screen(ben)
     ben_profile = await db(AgentProfile.objects.get)(user=ben)
     arrived = clock.now()

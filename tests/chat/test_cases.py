@@ -288,6 +288,7 @@ def test_chat_turns_leave_no_reference_cycles(online_agent: Callable[..., User])
         asyncio.run_coroutine_threadsafe(_attach(), loop).result(timeout=5)
         _turns_leave_no_cycles(online_agent, loop)
     finally:
+        asyncio.run_coroutine_threadsafe(_cancel_tasks(), loop).result(timeout=5)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=5)
         loop.close()
@@ -295,6 +296,14 @@ def test_chat_turns_leave_no_reference_cycles(online_agent: Callable[..., User])
 
 async def _attach() -> None:
     events.attach_loop()
+
+
+async def _cancel_tasks() -> None:
+    """The pusher's task ends with its loop (as when the web process stops)."""
+    others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in others:
+        task.cancel()
+    await asyncio.gather(*others, return_exceptions=True)
 
 
 def _turns_leave_no_cycles(online_agent: Callable[..., User], loop: asyncio.AbstractEventLoop) -> None:
