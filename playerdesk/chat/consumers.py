@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import functools
 import json
 import logging
 import time
@@ -19,7 +20,9 @@ from typing import Any, TypeVar
 
 from asgiref.sync import SyncToAsync
 from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.db import connections
 
 from playerdesk.chat import actions, desk, frames, routing
@@ -62,20 +65,57 @@ def _db(func: Callable[..., T]) -> Callable[..., Awaitable[T]]:
 
 
 class _SocketConsumer(AsyncWebsocketConsumer):
-    """Channels' consumer with two changes for chat rates.
+    """Channels' consumer with three changes for chat rates.
 
     Frames from the client and pushes to it are handled in order by a task of their own, so the socket
     keeps reading while a frame waits for the database (the server stops reading a socket whose last
     frame is unhandled, and then misses the client's keep-alive answers). Past ``MAX_PENDING_FRAMES``
     waiting client frames, the socket is read again only once there is room. And no database clean-up
     before every frame (Channels hops to the database thread and closes the connection for each one):
-    ``_db`` looks after the connection.
+    ``_db`` looks after the connection. And an idle socket holds one waiting task, not Channels' two
+    plus a wait on both (see ``__call__``).
     """
 
     _pending: deque[tuple[Any, dict[str, Any]]] | None = None
     _pending_frames = 0
     _handling: asyncio.Task[None] | None = None
     _room: asyncio.Future[None] | None = None
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """The client's frames are read by the socket's own call, the channel layer's messages by one
+        task, started once the socket is connected (as with Channels, no push is handled before)."""
+        self.scope = scope
+        self.base_send = send
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        pushes: asyncio.Task[None] | None = None
+        if self.channel_layer is not None:
+            self.channel_name = await self.channel_layer.new_channel()
+            self.channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
+        try:
+            while True:
+                message = await receive()
+                await self.dispatch(message)
+                if (
+                    pushes is None
+                    and self.channel_layer is not None
+                    and message["type"] == "websocket.connect"
+                ):
+                    pushes = asyncio.ensure_future(self._pushes())
+        except StopConsumer:
+            pass
+        finally:
+            if pushes is not None:
+                pushes.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await pushes
+
+    async def _pushes(self) -> None:
+        while True:
+            message = await self.channel_receive()
+            try:
+                await self.dispatch(message)
+            except ValueError:  # a message of a type this socket does not handle
+                log.warning("chat socket: no handler for %s", message.get("type"))
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         handler = getattr(self, get_handler_name(message), None)

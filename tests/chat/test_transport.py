@@ -3,6 +3,7 @@ bad frames, rate limits, and the burst of 500 messages through repeated socket k
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Callable
 from typing import Any
@@ -13,6 +14,7 @@ from django.contrib.auth.models import User
 
 from playerdesk.chat.consumers import MAX_FRAME_CHARS
 from playerdesk.chat.models import ChatEntry, Conversation
+from playerdesk.core import events
 from playerdesk.tickets.models import Message, MessageKind
 from tests.chat.conftest import agent_socket, cid, receive_until, widget
 
@@ -41,6 +43,28 @@ async def start_chat(agent: User | None = None, body: str = "Hello") -> tuple[An
         await receive_until(agent_ws, "resync")
         await receive_until(ws, "state", state="active")
     return ws, info, agent_ws
+
+
+async def test_an_open_socket_waits_in_one_task_beside_its_connection_and_leaves_none(
+    fresh_layer: Any, settings: Any, chat_agent: User
+) -> None:
+    """Each idle socket costs its connection's call plus one task waiting on the channel layer (not a
+    task per source and a wait on both); closing it ends both. Counted in the embedded mode (the Redis
+    layer's receive runs tasks of its own)."""
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "playerdesk.core.layers.MemoryChannelLayer"}}
+    events.attach_loop()  # the process's one pusher of database events, which sockets start
+    before = len(asyncio.all_tasks())
+    ws, info, agent_ws = await start_chat(chat_agent)
+    assert await ws.receive_nothing(timeout=0.2) and await agent_ws.receive_nothing(timeout=0.2)
+    assert len(asyncio.all_tasks()) - before == 4  # two sockets, two tasks each
+    # Pushes still reach both sides through that one task.
+    await agent_ws.send_json_to({"type": "msg", "conv": info["conv"], "cid": cid(), "body": "Still here"})
+    assert (await receive_until(ws, "entry"))["body"] == "Still here"
+    await ws.send_json_to({"type": "msg", "cid": cid(), "body": "Thanks"})
+    assert (await receive_until(agent_ws, "entry", body="Thanks"))["conv"] == info["conv"]
+    await ws.disconnect()
+    await agent_ws.disconnect()
+    assert len(asyncio.all_tasks()) == before
 
 
 async def test_a_resent_message_is_stored_once_and_acknowledged_again(fresh_layer: Any) -> None:
