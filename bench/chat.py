@@ -69,6 +69,7 @@ def setup_agents(count: int, out: Path) -> None:
     from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
 
+    from bench.generate import two_step_on
     from playerdesk.core.models import AgentProfile, AgentStatus
 
     call_command("migrate", verbosity=0)
@@ -88,6 +89,7 @@ def setup_agents(count: int, out: Path) -> None:
             for n, u in enumerate(users)
         ]
     )
+    two_step_on(users)
     cookies = []
     for user in users:
         store = SessionStore()

@@ -116,6 +116,7 @@ def panel_worker(big: int, requests: int) -> dict[str, Any]:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    from bench.generate import two_step_on
     from playerdesk.core.models import AgentProfile, Role
     from playerdesk.players import ingest
     from playerdesk.players.models import Player
@@ -126,6 +127,7 @@ def panel_worker(big: int, requests: int) -> dict[str, Any]:
     if user is None:
         user = User.objects.create_user("bench-panel", "bench-panel@example.com", None)
         AgentProfile.objects.create(user=user, display_name="Bench", role=Role.SUPERVISOR, languages=["en"])
+    two_step_on([user])
 
     def player_with(external_id: str, count: int) -> Player:
         push = PlayerPush.model_validate(

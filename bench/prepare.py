@@ -89,6 +89,7 @@ def _credentials() -> dict[str, Any]:
     from django.contrib.auth.models import User
     from django.test import Client
 
+    from bench.generate import two_step_on
     from playerdesk.api.actions import do_create_token
     from playerdesk.api.models import ApiToken
     from playerdesk.core.models import AgentProfile, Role
@@ -100,6 +101,7 @@ def _credentials() -> dict[str, Any]:
         user.save()
         AgentProfile.objects.create(user=user, display_name="Bench Supervisor", role=Role.SUPERVISOR,
                                     languages=["en", "fr"])  # fmt: skip
+    two_step_on([user])
     client = Client()
     client.force_login(user)
     session = client.cookies["sessionid"].value

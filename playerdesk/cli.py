@@ -34,6 +34,7 @@ ROLES: dict[str, list[str]] = {
 DJANGO_COMMANDS = {
     "demo": ("demo", "load the demo desk once (idempotent; demo mode only)"),
     "createuser": ("createuser", "create an agent, supervisor or admin login"),
+    "reset-2fa": ("reset_2fa", "turn off an agent's two-step sign-in (lost phone): USERNAME --reason TEXT"),
     "token": ("token", "API tokens: create --role ROLE (prints only the token), list, revoke PREFIX"),
     "verify-timeline": ("verify_timeline", "verify the hash chain of cases: PD-… [PD-…] or --all"),
     "triage": ("triage", "triage: train | evaluate FILE.jsonl | test TEXT"),

@@ -134,6 +134,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "playerdesk.console.signin.StaffTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -234,6 +235,9 @@ if TESTING:
 LOGIN_URL = "/desk/login/"
 LOGIN_REDIRECT_URL = "/desk/"
 LOGOUT_REDIRECT_URL = "/desk/login/"
+# Staff sign in with a password and a code from an authenticator app (TOTP). When required, an agent
+# without it is sent to set it up before any other desk page; on by default outside demo mode.
+STAFF_2FA_REQUIRED = env_bool("PLAYERDESK_STAFF_2FA_REQUIRED", not DEMO and not TESTING)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fr", "Français")]

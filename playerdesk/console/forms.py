@@ -68,7 +68,9 @@ class ConsoleLoginForm(AuthenticationForm):
             if username:
                 register_login_failure(username)
             raise
-        if username:
+        agent = getattr(self.user_cache, "agent", None)
+        # An agent who still owes a code keeps the count: it is cleared once the code is right.
+        if username and not (agent is not None and agent.two_factor_on):
             clear_login_failures(username)
         return cleaned
 

@@ -1,12 +1,14 @@
 from django.urls import path
 
-from playerdesk.console import views
+from playerdesk.console import signin, views
 
 app_name = "console"
 urlpatterns = [
     path("", views.queue, name="queue"),
-    path("login/", views.ConsoleLoginView.as_view(), name="login"),
-    path("logout/", views.ConsoleLogoutView.as_view(), name="logout"),
+    path("login/", signin.ConsoleLoginView.as_view(), name="login"),
+    path("login/code/", signin.login_code, name="login_code"),
+    path("logout/", signin.ConsoleLogoutView.as_view(), name="logout"),
+    path("account/security/", signin.security, name="security"),
     path("status/", views.set_status, name="set_status"),
     path("t/<str:reference>/", views.ticket_detail, name="ticket"),
     path("t/<str:reference>/reply/", views.ticket_reply, name="reply"),

@@ -1,4 +1,4 @@
-"""Agent console screens: sign-in, queues, the case page and its actions, the demo mailbox.
+"""Agent console screens: queues, the case page and its actions, the demo mailbox.
 
 Views never write domain state themselves: every change goes through a ``do_*`` action.
 """
@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.models import AbstractBaseUser
-from django.contrib.auth.views import LoginView, LogoutView, redirect_to_login
+from django.contrib.auth.views import redirect_to_login
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,7 +30,6 @@ from playerdesk.console.forms import (
     ANY_STATUS,
     QUEUE_TABS,
     AgentStatusForm,
-    ConsoleLoginForm,
     QueueFilterForm,
     ReplyForm,
     SeenForm,
@@ -133,30 +132,6 @@ def chrome(
 
 def team_ids_of(agent: AgentProfile) -> list[int]:
     return list(agent.teams.values_list("pk", flat=True))
-
-
-# ---------------------------------------------------------------- sign-in
-
-
-class ConsoleLoginView(LoginView):
-    template_name = "console/login.html"
-    authentication_form = ConsoleLoginForm
-    redirect_authenticated_user = True
-
-    def form_valid(self, form: Any) -> HttpResponse:
-        response = super().form_valid(form)
-        agent = agent_of(self.request.user)
-        if agent is not None and agent.status == AgentStatus.OFFLINE:
-            do_set_agent_status(agent, AgentStatus.ONLINE, actor=self.request.user, request=self.request)
-        return response
-
-
-class ConsoleLogoutView(LogoutView):
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        agent = agent_of(request.user)
-        if agent is not None and agent.status != AgentStatus.OFFLINE:
-            do_set_agent_status(agent, AgentStatus.OFFLINE, actor=request.user, request=request)
-        return super().post(request, *args, **kwargs)
 
 
 @require_POST

@@ -1,4 +1,4 @@
-"""Writers of desk-wide state owned by core: agent presence status."""
+"""Writers of desk-wide state owned by core: agent presence status, the second factor of sign-in."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
-from playerdesk.core import audit, clock, events
+from playerdesk.core import audit, clock, events, totp
 from playerdesk.core.models import AgentProfile, AgentStatus
 from playerdesk.tickets.actions import ActionError
 
@@ -41,4 +42,78 @@ def do_set_agent_status(
         from playerdesk.triage.actions import on_agent_status
 
         on_agent_status(profile, previous, status)  # re-offer their chats, or take waiting cases
+    return profile
+
+
+# ---------------------------------------------------------------- second factor (TOTP)
+
+
+def do_verify_two_factor_code(
+    profile: AgentProfile, code: str, *, request: HttpRequest | None = None
+) -> bool:
+    """Whether ``code`` is the agent's current code, used for the first time. The step it belongs to is
+    recorded in the same update that checks it is newer than the last one used, so two requests carrying
+    the same code cannot both pass. A wrong code is audited."""
+    step = None
+    if profile.two_factor_on:
+        step = totp.matching_step(
+            profile.totp_secret, code, clock.now().timestamp(), after_step=profile.totp_last_step
+        )
+    if step is not None:
+        used = AgentProfile.objects.filter(pk=profile.pk, totp_last_step__lt=step).update(totp_last_step=step)
+        if used:
+            profile.totp_last_step = step
+            return True
+    audit.record(
+        "agent.2fa_failed", object_type="agent", object_id=str(profile.pk), user=profile.user, request=request
+    )
+    return False
+
+
+def do_enable_two_factor(
+    profile: AgentProfile, secret: str, code: str, *, request: HttpRequest | None = None
+) -> AgentProfile:
+    """Turn the second factor on with the key the agent's app was given, once it shows a code of it."""
+    step = totp.matching_step(secret, code, clock.now().timestamp())
+    if step is None:
+        raise ActionError(str(_("That code does not match. Check the time on your phone and try again.")))
+    with transaction.atomic():
+        profile = AgentProfile.objects.select_for_update().select_related("user").get(pk=profile.pk)
+        if profile.two_factor_on:
+            raise ActionError(str(_("Two-step sign-in is already on for this account.")))
+        profile.totp_secret = secret
+        profile.totp_enabled_at = clock.now()
+        profile.totp_last_step = step
+        profile.save(update_fields=["totp_secret", "totp_enabled_at", "totp_last_step"])
+        audit.record(
+            "agent.2fa_enabled",
+            object_type="agent",
+            object_id=str(profile.pk),
+            user=profile.user,
+            request=request,
+        )
+    return profile
+
+
+def do_disable_two_factor(
+    profile: AgentProfile, *, actor: Any, reason: str = "", request: HttpRequest | None = None
+) -> AgentProfile:
+    """Turn the second factor off: by the agent (who has just given a current code), or by an
+    administrator for an agent who lost their phone (``reason`` says why; the reset is audited)."""
+    with transaction.atomic():
+        profile = AgentProfile.objects.select_for_update().select_related("user").get(pk=profile.pk)
+        if not profile.two_factor_on:
+            return profile
+        profile.totp_secret = ""
+        profile.totp_enabled_at = None
+        profile.save(update_fields=["totp_secret", "totp_enabled_at"])
+        audit.record(
+            "agent.2fa_disabled",
+            object_type="agent",
+            object_id=str(profile.pk),
+            user=actor,
+            request=request,
+            label=None if getattr(actor, "is_authenticated", False) else "administrator (command line)",
+            data={"reason": reason} if reason else None,
+        )
     return profile

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from playerdesk.core.fields import EncryptedCharField
+
 
 class Counter(models.Model):
     """Named monotonic counters (reference sequence on SQLite; PostgreSQL uses a native sequence)."""
@@ -49,8 +51,12 @@ class AgentProfile(models.Model):
     status = models.CharField(max_length=10, choices=AgentStatus.choices, default=AgentStatus.OFFLINE)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     max_concurrent_chats = models.PositiveSmallIntegerField(default=3)
-    # Second factor (TOTP) is enrolled per agent; empty means not enrolled yet.
-    totp_secret = models.CharField(max_length=64, blank=True)
+    # The second factor of sign-in (``playerdesk.core.totp``): the authenticator key, encrypted with the
+    # files key; on since ``totp_enabled_at`` (null: off); the last time step whose code was used (a code
+    # is good once).
+    totp_secret = EncryptedCharField(max_length=200, blank=True)
+    totp_enabled_at = models.DateTimeField(null=True, blank=True)
+    totp_last_step = models.BigIntegerField(default=0)
 
     class Meta:
         ordering = ["display_name"]
@@ -61,6 +67,10 @@ class AgentProfile(models.Model):
     @property
     def is_supervisor(self) -> bool:
         return self.role in {Role.SUPERVISOR, Role.ADMIN}
+
+    @property
+    def two_factor_on(self) -> bool:
+        return self.totp_enabled_at is not None
 
 
 class AuditLog(models.Model):

@@ -70,13 +70,18 @@ def entry(http: App, widget: Mapping[str, App], staff: Mapping[str, App]) -> App
 def session_user(scope: dict[str, Any]) -> Any:
     """The user signed in on this site by the handshake's session cookie (``AnonymousUser`` without a
     valid one), checked as Django checks a request: session, backend and password hash. A user already
-    in the scope (an authentication middleware in front) is taken as it is. Runs on a database thread."""
+    in the scope (an authentication middleware in front) is taken as it is. When the desk requires
+    two-step sign-in, an agent without it is anonymous here. Runs on a database thread."""
     user = scope.get("user")
-    if user is not None:
-        return user
-    cookies = parse_cookie(_header(scope, b"cookie") or "")
-    key = cookies.get(settings.SESSION_COOKIE_NAME)
-    if not key:
-        return AnonymousUser()
-    store = import_module(settings.SESSION_ENGINE).SessionStore(key)
-    return auth.get_user(types.SimpleNamespace(session=store))  # type: ignore[arg-type]
+    if user is None:
+        cookies = parse_cookie(_header(scope, b"cookie") or "")
+        key = cookies.get(settings.SESSION_COOKIE_NAME)
+        if not key:
+            return AnonymousUser()
+        store = import_module(settings.SESSION_ENGINE).SessionStore(key)
+        user = auth.get_user(types.SimpleNamespace(session=store))  # type: ignore[arg-type]
+    if settings.STAFF_2FA_REQUIRED:  # as on the desk's pages: no two-step sign-in, no staff socket
+        agent = getattr(user, "agent", None) if user.is_authenticated else None
+        if agent is not None and not agent.two_factor_on:
+            return AnonymousUser()
+    return user

@@ -12,6 +12,8 @@ from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import User
 from django.test import Client
 
+from playerdesk.core import clock, totp
+from playerdesk.core.models import AgentProfile
 from tests.chat.conftest import receive_until
 
 pytestmark = [pytest.mark.anyio, pytest.mark.django_db(transaction=True)]
@@ -85,3 +87,21 @@ async def test_a_password_change_signs_the_agent_out_of_new_sockets(
 async def test_unknown_paths_are_closed(fresh_layer: Any) -> None:
     assert not await opens("/ws/nothing/", (b"origin", SITE))
     assert not await opens("/ws/chat/agent/extra/", (b"origin", SITE))
+
+
+async def test_staff_sockets_need_two_step_sign_in_when_the_desk_requires_it(
+    fresh_layer: Any, settings: Any, chat_agent: User
+) -> None:
+    cookie = await cookie_for(chat_agent)
+    settings.STAFF_2FA_REQUIRED = True
+    assert not await opens("/ws/chat/agent/", cookie, (b"origin", SITE))
+    assert not await opens("/ws/desk/", cookie, (b"origin", SITE))
+
+    def turn_on() -> None:
+        AgentProfile.objects.filter(user=chat_agent).update(
+            totp_secret=totp.new_secret(), totp_enabled_at=clock.now()
+        )
+
+    await database_sync_to_async(turn_on)()
+    assert await opens("/ws/chat/agent/", cookie, (b"origin", SITE))
+    assert await opens("/ws/desk/", cookie, (b"origin", SITE))

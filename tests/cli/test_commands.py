@@ -178,7 +178,15 @@ def test_createuser_refuses_bad_input(
 def test_check_prints_a_table(db: Any, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check"]) == 0
     out = capsys.readouterr().out
-    for name in ("secret key", "database", "migrations", "data directory", "redis", "outbound mail"):
+    for name in (
+        "secret key",
+        "database",
+        "migrations",
+        "data directory",
+        "redis",
+        "outbound mail",
+        "staff sign-in",
+    ):
         assert name in out
     assert "ERROR" not in out
 
@@ -212,3 +220,21 @@ def test_unknown_and_empty_commands(capsys: pytest.CaptureFixture[str]) -> None:
 def test_check_refuses_the_demo_key_outside_demo_mode(db: Any, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check"]) == 1
     assert "the demo key is set outside demo mode" in capsys.readouterr().out
+
+
+@override_settings(TESTING=False, DEMO=False, STAFF_2FA_REQUIRED=False)
+def test_check_warns_when_production_leaves_two_step_sign_in_optional(
+    db: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["check"])
+    assert (
+        "two-step sign-in left to each agent: set PLAYERDESK_STAFF_2FA_REQUIRED=1" in capsys.readouterr().out
+    )
+    with override_settings(STAFF_2FA_REQUIRED=True):
+        main(["check"])
+    assert "two-step sign-in required" in capsys.readouterr().out
+
+
+def test_reset_2fa_is_a_subcommand(agent: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["reset-2fa", "alice", "--reason", "PD-12345678"]) == 0
+    assert "alice has no two-step sign-in" in capsys.readouterr().out

@@ -31,6 +31,7 @@ def run_checks() -> list[Row]:
         _redis(),
         _mail(),
         _hosts(),
+        _staff_sign_in(),
     ]
 
 
@@ -117,6 +118,16 @@ def _hosts() -> Row:
     if not settings.DEMO and settings.SITE_URL.startswith("http://") and "127.0.0.1" not in settings.SITE_URL:
         return Row("site url", WARN, f"{settings.SITE_URL} is not https: links in emails are not secure")
     return Row("site url", OK, settings.SITE_URL)
+
+
+def _staff_sign_in() -> Row:
+    if settings.STAFF_2FA_REQUIRED:
+        return Row("staff sign-in", OK, "password and authenticator code (two-step sign-in required)")
+    if settings.DEMO or settings.TESTING:
+        return Row("staff sign-in", OK, "two-step sign-in left to each agent (demo or test mode)")
+    return Row(
+        "staff sign-in", WARN, "two-step sign-in left to each agent: set PLAYERDESK_STAFF_2FA_REQUIRED=1"
+    )
 
 
 def _short(exc: BaseException) -> str:

@@ -1,0 +1,75 @@
+"""Time-based one-time codes (RFC 6238: HMAC-SHA1, six digits, 30-second steps), the second factor of
+staff sign-in. Any authenticator app (FreeOTP, Google Authenticator, 1Password, Authy…) reads the
+``otpauth://`` link, as a QR code or typed in."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import struct
+from urllib.parse import quote, urlencode
+
+import segno
+
+STEP_SECONDS = 30
+DIGITS = 6
+# A code is accepted from one step before to one step after the server's clock (a phone's clock drifts,
+# and a code typed at the end of its step arrives in the next).
+DRIFT_STEPS = 1
+
+
+def new_secret() -> str:
+    """160 random bits, base32 without padding (32 characters), as RFC 4226 recommends."""
+    return base64.b32encode(secrets.token_bytes(20)).decode("ascii")
+
+
+def code_at(secret: str, step: int) -> str:
+    key = base64.b32decode(secret.upper() + "=" * (-len(secret) % 8))
+    digest = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
+    return str(value % 10**DIGITS).zfill(DIGITS)
+
+
+def step_of(timestamp: float) -> int:
+    return int(timestamp // STEP_SECONDS)
+
+
+def normalize(code: str) -> str | None:
+    """The six digits typed (spaces and a dash allowed, as apps show ``123 456``); None if it is not a
+    code at all."""
+    digits = "".join(code.split()).replace("-", "")
+    if len(digits) != DIGITS or not (digits.isascii() and digits.isdigit()):
+        return None
+    return digits
+
+
+def matching_step(secret: str, code: str, timestamp: float, *, after_step: int = 0) -> int | None:
+    """The time step whose code ``code`` is, within the drift window and later than ``after_step`` (a code
+    already used never counts again); None otherwise."""
+    digits = normalize(code)
+    if digits is None or not secret:
+        return None
+    current = step_of(timestamp)
+    for step in range(current - DRIFT_STEPS, current + DRIFT_STEPS + 1):
+        if step > after_step and hmac.compare_digest(code_at(secret, step), digits):
+            return step
+    return None
+
+
+def provisioning_uri(secret: str, account: str, issuer: str) -> str:
+    label = quote(f"{issuer}:{account}", safe=":@")
+    query = urlencode({"secret": secret, "issuer": issuer, "algorithm": "SHA1", "digits": DIGITS})
+    return f"otpauth://totp/{label}?{query}&period={STEP_SECONDS}"
+
+
+def qr_data_uri(uri: str) -> str:
+    """The link as a QR code, an SVG ``data:`` URI (the pages' CSP allows ``data:`` images only)."""
+    return segno.make(uri, error="m").svg_data_uri(scale=5, border=2, dark="#111827", light="#ffffff")
+
+
+def grouped(secret: str) -> str:
+    """The key in groups of four, for typing it into an app by hand."""
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
