@@ -117,7 +117,8 @@ def test_sign_in_asks_for_the_code_after_the_password(agent: User) -> None:
     response = password_step(client, later)
     assert response.status_code == 302 and response["Location"] == "/desk/login/code/"
     assert client.get("/desk/").status_code == 302  # not signed in yet
-    page = client.get("/desk/login/code/")
+    with clock.frozen(later):
+        page = client.get("/desk/login/code/")
     assert page.status_code == 200 and 'autocomplete="one-time-code"' in page.content.decode()
     with clock.frozen(later):
         done = client.post("/desk/login/code/", {"code": code(secret, later)})
