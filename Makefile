@@ -63,7 +63,7 @@ bench-smoke: install
 	$(PY) -m bench.run --smoke
 
 messages: install
-	cd playerdesk && ../$(PY) -m django makemessages -l fr --settings=playerdesk.settings -i "tests/*" && ../$(PY) -m django compilemessages --settings=playerdesk.settings
+	cd playerdesk && PLAYERDESK_TESTING=1 ../$(PY) -m django makemessages -l fr --settings=playerdesk.settings -i "tests/*" && PLAYERDESK_TESTING=1 ../$(PY) -m django compilemessages --settings=playerdesk.settings
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache

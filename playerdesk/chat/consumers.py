@@ -24,6 +24,8 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.db import connections
+from django.utils import translation
+from django.utils.translation import gettext
 
 from playerdesk.chat import actions, desk, frames, routing
 from playerdesk.chat.actions import ChatError
@@ -151,24 +153,32 @@ class _SocketConsumer(AsyncWebsocketConsumer):
                 await handler(message)
             except Exception:  # one bad frame never ends the socket's other frames
                 log.exception("chat frame failed")
-                await self._send(error("server_error", "This request failed; please try again."))
+                with translation.override(self._language()):
+                    failed = error("server_error", gettext("This request failed; please try again."))
+                await self._send(failed)
         self._pending = self._handling = None  # idle sockets hold nothing (not even this finished task)
 
     async def _send(self, frame: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(frame, separators=(",", ":")))
 
+    def _language(self) -> str:
+        """The language of this socket's own error messages."""
+        return "en"
+
 
 def _parse(text_data: str | None) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The frame's JSON object, or an error frame in the active language."""
     if text_data is None:
-        return None, error("bad_frame", "Frames are JSON text.")
+        return None, error("bad_frame", gettext("Frames are JSON text."))
     if len(text_data) > MAX_FRAME_CHARS:
-        return None, error("frame_too_large", f"Frames are limited to {MAX_FRAME_CHARS} characters.")
+        message = gettext("Frames are limited to %(count)s characters.") % {"count": MAX_FRAME_CHARS}
+        return None, error("frame_too_large", message)
     try:
         content = json.loads(text_data)
     except ValueError:
-        return None, error("bad_frame", "This frame is not valid JSON.")
+        return None, error("bad_frame", gettext("This frame is not valid JSON."))
     if not isinstance(content, dict):
-        return None, error("bad_frame", "A frame is a JSON object with a type.")
+        return None, error("bad_frame", gettext("A frame is a JSON object with a type."))
     return content, None
 
 
@@ -188,7 +198,8 @@ class PlayerChatConsumer(_SocketConsumer):
         await _db(self.protocol.on_disconnect)()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        content, problem = _parse(text_data)
+        with translation.override(self.protocol.language):
+            content, problem = _parse(text_data)
         if content is None:
             await self._send(problem or {})
             return
@@ -207,6 +218,9 @@ class PlayerChatConsumer(_SocketConsumer):
 
     async def chat_frame(self, message: dict[str, Any]) -> None:
         await self._send(message["frame"])
+
+    def _language(self) -> str:
+        return self.protocol.language
 
 
 class AgentChatConsumer(_SocketConsumer):

@@ -106,7 +106,10 @@ def lp_send(request: HttpRequest) -> HttpResponseBase:
     replies: list[dict[str, Any]] = []
     for frame in data["frames"]:
         if not isinstance(frame, dict):
-            replies.append(error("bad_frame", "A frame is a JSON object with a type."))
+            with translation.override(protocol.language):
+                replies.append(
+                    error("bad_frame", translation.gettext("A frame is a JSON object with a type."))
+                )
             continue
         replies += protocol.handle(frame)
     return _cors(request, JsonResponse({"frames": replies}))
@@ -115,7 +118,8 @@ def lp_send(request: HttpRequest) -> HttpResponseBase:
 def _poll_state(data: dict[str, Any]) -> tuple[int | None, list[dict[str, Any]]]:
     protocol = _protocol_for(data)
     if protocol.session is None:
-        return None, [error("no_session", "Say hello first.", fatal=True)]
+        with translation.override(protocol.language):
+            return None, [error("no_session", translation.gettext("Say hello first."), fatal=True)]
     conversation = protocol.conversation()
     if conversation is None:
         return None, []
@@ -172,25 +176,29 @@ def upload(request: HttpRequest) -> HttpResponseBase:
     try:
         post, files = request.POST, request.FILES
     except Exception:  # malformed multipart or too many fields
-        return _cors(request, JsonResponse(error("bad_upload", "This upload could not be read."), status=400))
+        message = translation.gettext("This upload could not be read.")
+        return _cors(request, JsonResponse(error("bad_upload", message), status=400))
+    # Answers follow the widget's language (sent with the file), as its frames do.
+    with translation.override(actions.language_of(post.get("lang") or translation.get_language())):
+        return _cors(request, _store_upload(post, files))
+
+
+def _store_upload(post: Any, files: Any) -> JsonResponse:
     session = identity.session_for_key(post.get("key"))
     if session is None:
-        return _cors(request, JsonResponse(error("no_session", "Start the chat first."), status=401))
+        return JsonResponse(error("no_session", translation.gettext("Start the chat first.")), status=401)
     upload_file = files.get("file")
     if upload_file is None:
-        return _cors(request, JsonResponse(error("bad_upload", "Choose a file."), status=400))
+        return JsonResponse(error("bad_upload", translation.gettext("Choose a file.")), status=400)
     if upload_file.size and upload_file.size > settings.MAX_ATTACHMENT_BYTES:
-        return _cors(request, JsonResponse(error("too_large", _too_large()), status=413))
+        return JsonResponse(error("too_large", _too_large()), status=413)
     try:
         conversation, entry, _ = actions.do_add_player_file(
             session, cid=post.get("cid", ""), filename=upload_file.name or "file", data=upload_file.read()
         )
     except ChatError as exc:
-        return _cors(request, JsonResponse(error(exc.code, exc.message), status=400))
-    return _cors(
-        request,
-        JsonResponse({"type": "ack", "cid": entry.client_id, "seq": entry.seq, "conv": conversation.pk}),
-    )
+        return JsonResponse(error(exc.code, exc.message), status=400)
+    return JsonResponse({"type": "ack", "cid": entry.client_id, "seq": entry.seq, "conv": conversation.pk})
 
 
 def _too_large() -> str:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from playerdesk.core.models import Team
 from playerdesk.core.text import sanitize_html
 from playerdesk.players.models import Language
+from playerdesk.sla.models import clock_change_label, target_label
 from playerdesk.tickets.models import Category, Channel, Message, Priority, Status, TicketEvent
 
 
@@ -120,7 +121,7 @@ SLA_KINDS = ("sla", "sla_warning", "sla_breach", "sla_update")
 
 
 def _target(data: dict[str, Any]) -> str:
-    return str(data.get("target") or "").replace("_", " ")
+    return target_label(str(data.get("target") or ""))
 
 
 def _describe_sla(kind: str, data: dict[str, Any]) -> str:
@@ -137,11 +138,14 @@ def _describe_sla(kind: str, data: dict[str, Any]) -> str:
             "reason": str(data.get("skipped", "")).replace("_", " ")
         }
     changes = ", ".join(
-        f"{_target(c)} {str(c.get('change', '')).replace('_', ' ')}".strip()
+        (
+            _("%(target)s %(change)s")
+            % {"target": _target(c), "change": clock_change_label(str(c.get("change", "")))}
+        ).strip()
         for c in data.get("changes", [])
         if isinstance(c, dict)
     )
-    return _("Service clocks: %(changes)s") % {"changes": changes or _("recomputed")}
+    return _("Service clocks: %(changes)s") % {"changes": changes or _("all recomputed")}
 
 
 def build(

@@ -203,6 +203,28 @@ class Clock(models.Model):
         return self.state in (ClockState.RUNNING, ClockState.PAUSED)
 
 
+# What happened to a clock (``ClockEvent.change``, and the clock lines of a case's timeline), for agents.
+CLOCK_CHANGES = {
+    "started": _("started"),
+    "paused": _("paused"),
+    "resumed": _("resumed"),
+    "reopened": _("reopened"),
+    "recomputed": _("recomputed"),
+    "warned": _("due soon"),
+    "breached": _("missed"),
+    "met": _("met"),
+    "stopped": _("stopped"),
+}
+
+
+def clock_change_label(change: str) -> str:
+    return str(CLOCK_CHANGES.get(change, change.replace("_", " ")))
+
+
+def target_label(target: str) -> str:
+    return str(Target(target).label) if target in Target.values else target.replace("_", " ")
+
+
 class ClockEvent(models.Model):
     """History of a clock: started, paused, resumed, recomputed, warned, breached, met, stopped."""
 
@@ -216,6 +238,10 @@ class ClockEvent(models.Model):
     class Meta:
         ordering = ["ticket", "at", "id"]
         indexes = [models.Index(fields=["ticket", "at", "id"], name="sla_clockevent_ticket_idx")]
+
+    @property
+    def change_label(self) -> str:
+        return clock_change_label(self.change)
 
 
 class Trigger(models.TextChoices):

@@ -93,6 +93,13 @@ def test_file_upload_goes_through_the_attachment_rules(online_agent: Callable[..
     assert client.post("/chat/upload/", {"key": "nope" * 10, "cid": "f2"}).status_code == 401
     empty = client.post("/chat/upload/", {"key": key, "cid": "f3", "file": SimpleUploadedFile("e.txt", b"")})
     assert empty.status_code == 400 and "empty" in empty.json()["message"]
+    # The answers follow the widget's language.
+    french = client.post("/chat/upload/", {"key": key, "lang": "fr", "cid": "f4"})
+    assert french.status_code == 400 and french.json()["message"] == "Choisissez un fichier."
+    stranger = client.post("/chat/upload/", {"key": "nope" * 10, "lang": "fr", "cid": "f5"})
+    assert stranger.json()["message"] == "Commencez d’abord la conversation."
+    hostile = client.post("/chat/upload/", {"key": key, "lang": "<script>", "cid": "f6"})
+    assert hostile.json()["message"] == "Choose a file."
 
 
 def post_json(client: Client, path: str, payload: Any, **extra: Any) -> Any:
@@ -131,10 +138,10 @@ def test_long_poll_transport_speaks_the_same_frames(online_agent: Callable[..., 
     polled = post_json(client, "/chat/lp/poll/", {"key": key, "after": 1}).json()
     bodies = [e["body"] for f in polled["frames"] for e in f.get("entries", [])]
     assert "Bonjour Léa!" in bodies
-    assert (
-        post_json(client, "/chat/lp/poll/", {"key": "x" * 40, "after": 0}).json()["frames"][0]["code"]
-        == "no_session"
-    )
+    lost = post_json(client, "/chat/lp/poll/", {"key": "x" * 40, "lang": "fr", "after": 0}).json()["frames"][
+        0
+    ]
+    assert lost["code"] == "no_session" and lost["message"] == "Commencez par dire bonjour."
     assert client.post("/chat/lp/send/", data="{bad", content_type="application/json").status_code == 400
     assert client.get("/chat/lp/send/").status_code == 405
 

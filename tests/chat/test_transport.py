@@ -110,6 +110,19 @@ async def test_resume_returns_what_was_missed_and_a_big_gap_gets_a_full_resync(
     await agent_ws.disconnect()
 
 
+async def test_a_french_widget_gets_its_error_frames_in_french(fresh_layer: Any) -> None:
+    ws = widget()
+    assert (await ws.connect())[0]
+    await ws.send_json_to({"type": "hello", "lang": "fr"})
+    await receive_until(ws, "welcome")
+    await ws.send_to(text_data="{not json")
+    assert (await receive_until(ws, "error"))["message"] == "Ce message technique n’est pas du JSON valide."
+    await ws.send_to(text_data="x" * (MAX_FRAME_CHARS + 1))
+    too_large = await receive_until(ws, "error")
+    assert too_large["message"] == f"Les messages techniques sont limités à {MAX_FRAME_CHARS} caractères."
+    await ws.disconnect()
+
+
 async def test_bad_frames_get_an_error_frame_and_the_socket_stays_up(fresh_layer: Any) -> None:
     ws, info, _ = await start_chat()
     bad = ["{not json", "[1, 2]", '"text"', "x" * (MAX_FRAME_CHARS + 1), '{"type": "nope"}', '{"type": 5}']

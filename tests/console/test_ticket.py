@@ -396,5 +396,10 @@ def test_service_clock_events_read_as_plain_lines(
     actions.do_reply(ticket, author=agent, body="We are on it.")
     assert ticket.events.filter(kind="sla").exists()
     page = agent_client.get(url(ticket)).content.decode()
-    assert "Service clocks: acknowledgement met, first response met, resolution paused" in page
+    assert "Service clocks: Acknowledgement met, First response met, Resolution paused" in page
     assert "PlayerDesk: sla" not in page
+    french = agent_client.get(url(ticket), HTTP_ACCEPT_LANGUAGE="fr-CA").content.decode()
+    assert (
+        "Délais de service : Accusé de réception : objectif atteint, Première réponse : objectif atteint, "
+        "Résolution : pause"
+    ) in french

@@ -1,4 +1,5 @@
-"""Every player-facing string of the portal and of the case emails exists in English and French."""
+"""Every player-facing string of the portal and of the case emails exists in English and French, and every
+catalogue (the console's too) is complete and compiled."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ from playerdesk.tickets import actions
 from playerdesk.tickets.models import Category, Status, Ticket
 
 PACKAGE = Path(__file__).resolve().parents[2] / "playerdesk"
-PO_FILES = sorted(PACKAGE.glob("*/locale/fr/LC_MESSAGES/django.po"))
+PO_FILES = sorted(
+    [*PACKAGE.glob("*/locale/fr/LC_MESSAGES/django.po"), PACKAGE / "locale/fr/LC_MESSAGES/django.po"]
+)
 TEMPLATES = ["acknowledgement", "case_link", "reply"]
 
 

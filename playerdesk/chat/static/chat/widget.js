@@ -644,6 +644,7 @@
     scrollDown();
     var form = new FormData();
     form.append("key", state.key);
+    form.append("lang", LANG);
     form.append("cid", cid);
     form.append("file", file, file.name);
     fetch(ORIGIN + "/chat/upload/", { method: "POST", mode: "cors", credentials: "omit", body: form })
