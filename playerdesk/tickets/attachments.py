@@ -12,6 +12,7 @@ import filetype
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils.translation import gettext
 
 from playerdesk.core import clock
 from playerdesk.core.text import clean_line
@@ -53,11 +54,12 @@ def safe_filename(name: str, content_type: str) -> str:
 
 
 def check_attachment(data: bytes) -> None:
+    """Refuse an empty or oversized file, in the active language (players see these through the chat)."""
     if len(data) == 0:
-        raise ActionError("The file is empty.")
+        raise ActionError(gettext("The file is empty."))
     if len(data) > settings.MAX_ATTACHMENT_BYTES:
         mb = settings.MAX_ATTACHMENT_BYTES // (1024 * 1024)
-        raise ActionError(f"The file is too large (at most {mb} MB).")
+        raise ActionError(gettext("The file is too large (at most %(mb)s MB).") % {"mb": mb})
 
 
 def do_add_attachment(
@@ -72,7 +74,8 @@ def do_add_attachment(
         if message is not None and message.ticket_id != ticket.pk:
             raise ActionError("The message belongs to another case.")
         if message is not None and message.attachments.count() >= settings.MAX_ATTACHMENTS_PER_MESSAGE:
-            raise ActionError(f"At most {settings.MAX_ATTACHMENTS_PER_MESSAGE} files per message.")
+            limit = settings.MAX_ATTACHMENTS_PER_MESSAGE
+            raise ActionError(gettext("At most %(n)s files per message.") % {"n": limit})
         attachment = Attachment(
             ticket=ticket,
             message=message,

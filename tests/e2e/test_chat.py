@@ -174,3 +174,73 @@ def test_player_and_guest_chat_with_an_agent(
     assert agent.locator("text=your withdrawal was approved").count() >= 1
     for page in (agent, player, guest):
         page.context.close()
+
+
+# A network that refuses WebSocket connections: every socket the page opens goes to a closed port, as
+# behind a proxy that drops the upgrade.
+BLOCK_WEBSOCKETS = """(() => {
+  const Real = window.WebSocket;
+  function Blocked() { return new Real("ws://127.0.0.1:9/"); }
+  Blocked.prototype = Real.prototype;
+  window.WebSocket = Blocked;
+})();"""
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+    b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+def test_without_websockets_the_widget_long_polls_and_sends_a_screenshot(
+    browser: Any, asgi_site: str, make_agent: Any, team: Any
+) -> None:
+    make_agent("alice", teams=[team], languages=["en", "fr"])
+    agent = agent_on_chat_screen(browser, asgi_site)
+    context = browser.new_context(viewport={"width": 390, "height": 780}, locale="fr-CA")  # a phone
+    context.add_init_script(BLOCK_WEBSOCKETS)
+    guest = context.new_page()
+    guest.set_default_timeout(15_000)
+    long_polls: list[str] = []
+    guest.on("request", lambda r: long_polls.append(r.url) if "/chat/lp/" in r.url else None)
+    guest.goto(f"{asgi_site}/help/chat-demo/?lang=fr")
+    guest.click(".pd-launcher")
+    guest.fill("#pd-name", "Marc Tremblay")
+    guest.fill("#pd-email", "marc@example.ca")
+    guest.fill("#pd-first", "Bonjour, le jeu a figé pendant un tour gratuit.")
+    guest.click(".pd-intro button[type=submit]")
+    guest.wait_for_selector(".pd-status:has-text('numéro 1')")
+    assert any(u.endswith("/chat/lp/send/") for u in long_polls)
+    assert any(u.endswith("/chat/lp/poll/") for u in long_polls)
+
+    # The agent (on WebSockets) takes it and answers; the answer reaches the guest by long-polling.
+    agent.wait_for_selector(".cd-offer:has-text('Marc Tremblay')")
+    agent.click(".cd-offer .cd-accept")
+    pane = agent.locator(".cd-pane:not([hidden])")
+    pane.locator(".cd-log:has-text('a figé pendant un tour gratuit')").wait_for()
+    pane.locator(".cd-input").fill("Bonjour Marc, pouvez-vous m’envoyer une capture d’écran?")
+    pane.locator(".cd-send").click()
+    guest.wait_for_selector(".pd-theirs:has-text('capture d’écran')")
+
+    # A screenshot goes through the attachment rules onto the case and to the agent.
+    guest.set_input_files("#pd-file", files=[{"name": "ecran.png", "mimeType": "image/png", "buffer": PNG}])
+    pane.locator(".cd-file:has-text('ecran.png')").wait_for()
+    guest.wait_for_selector(".pd-filechip:has-text('ecran.png')")
+    conversation = Conversation.objects.select_related("ticket").get(ticket__requester_name="Marc Tremblay")
+    attachment = conversation.ticket.attachments.get()
+    assert attachment.filename == "ecran.png" and attachment.content_type == "image/png"
+    # A file the rules refuse is marked as not sent, with the reason in the guest's language.
+    guest.set_input_files("#pd-file", files=[{"name": "vide.txt", "mimeType": "text/plain", "buffer": b""}])
+    guest.wait_for_selector(".pd-alert:has-text('Le fichier est vide.')")
+    guest.wait_for_selector(".pd-failed")
+    assert conversation.ticket.attachments.count() == 1
+
+    # A reload comes back through long-polling with the whole conversation.
+    guest.reload()
+    guest.wait_for_selector(".pd-theirs:has-text('capture d’écran')")
+    log = guest.locator(".pd-log").inner_text()
+    assert "a figé pendant un tour gratuit" in log and "ecran.png" in log
+    guest.fill("#pd-input", "Voilà, merci!")
+    guest.press("#pd-input", "Enter")
+    pane.locator(".cd-log:has-text('Voilà, merci!')").wait_for()
+    assert guest.locator(".pd-failed:has-text('Voilà')").count() == 0
+    for page in (agent, guest):
+        page.context.close()
