@@ -28,6 +28,7 @@ class Panel:
 PANELS: list[str] = [
     "playerdesk.sla.panels.clocks_panel",
     "playerdesk.players.panels.head_panel",
+    "playerdesk.chat.panels.chat_panel",
     "playerdesk.players.panels.side_panel",
     "playerdesk.players.panels.main_panel",
     "playerdesk.mail.panels.side_panel",

@@ -12,12 +12,15 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from playerdesk.chat import actions, identity, routing
 from playerdesk.chat.models import ChatEntry, Conversation
 from playerdesk.chat.origins import origin_allowed
 from playerdesk.core import events
+from playerdesk.core.models import Role
 from playerdesk.mail.models import OutboundEmail
 from playerdesk.tickets import actions as tickets
 from playerdesk.tickets.models import Attachment, Message
@@ -334,3 +337,37 @@ def _turns_leave_no_cycles(online_agent: Callable[..., User], loop: asyncio.Abst
         gc.garbage.clear()
     assert left == []
     assert ChatEntry.objects.filter(conversation=conversation, client_id__in=["p9", "a9"]).count() == 2
+
+
+def test_the_case_page_shows_where_the_live_chat_stands(
+    online_agent: Callable[..., User], make_agent: Callable[..., User], make_ticket: Callable[..., Any]
+) -> None:
+    session, _ = identity.guest_session("Gus Grant", "gus@example.com", "en")
+    waiting, _, _ = actions.do_player_message(session, cid="c1", body="My bonus disappeared")
+    supervisor = make_agent("sam", role=Role.SUPERVISOR)
+    desk = Client()
+    desk.force_login(supervisor)
+    case_url = f"/desk/t/{waiting.ticket.reference}/"
+    page = desk.get(case_url).content.decode()
+    assert "Live chat waiting in the queue since" in page and "The player left the chat" in page
+    assert f"/desk/chats/?watch={waiting.pk}" in page  # a supervisor may watch it
+
+    conversation, agent, _ = started(online_agent)
+    actions.touch_player(conversation, connected=1)
+    mine = Client()
+    mine.force_login(agent)
+    page = mine.get(f"/desk/t/{conversation.ticket.reference}/").content.decode()
+    assert "Live chat with Ann" in page and "The player is in the chat" in page
+    assert 'href="/desk/chats/">Open on the chat screen' in page and "?watch=" not in page
+    french = mine.get(f"/desk/t/{conversation.ticket.reference}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Clavardage en direct avec Ann" in french
+
+    actions.do_end(conversation, by="agent", user=agent)
+    page = mine.get(f"/desk/t/{conversation.ticket.reference}/").content.decode()
+    assert "Live chat ended" in page and "Open on the chat screen" not in page
+
+    # Other cases read nothing of chats.
+    email_case = make_ticket(channel="email")
+    with CaptureQueriesContext(connection) as queries:
+        assert 'class="chat-case"' not in mine.get(f"/desk/t/{email_case.reference}/").content.decode()
+    assert not any("chat_conversation" in q["sql"] for q in queries.captured_queries)
