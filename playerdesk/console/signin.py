@@ -38,6 +38,7 @@ from playerdesk.core import clock, totp
 from playerdesk.core.actions import (
     do_disable_two_factor,
     do_enable_two_factor,
+    do_new_recovery_codes,
     do_set_agent_status,
     do_verify_two_factor_code,
 )
@@ -47,6 +48,7 @@ from playerdesk.tickets.actions import ActionError
 
 PENDING_KEY = "console:2fa-pending"
 ENROL_KEY = "console:2fa-key"
+RECOVERY_KEY = "console:2fa-recovery"  # codes just made, shown once
 PENDING_SECONDS = 300
 MAX_CODE_CHARS = 32
 WRONG_CODE = gettext_lazy(
@@ -142,8 +144,8 @@ def login_code(request: HttpRequest) -> HttpResponse:
             _came_online(request)
             return HttpResponseRedirect(_safe_next(request, pending.get("next", "")))
         register_login_failure(username)
-        if totp.normalize(code) is None:
-            error = _("Enter the six digits your authenticator app shows for this account.")
+        if totp.normalize(code) is None and totp.recovery_digest(code) is None:
+            error = _("Enter the six digits your authenticator app shows, or one of your recovery codes.")
         else:
             error = str(WRONG_CODE)
     return render(request, "console/login_code.html", {"error": error}, status=400 if error else 200)
@@ -165,7 +167,8 @@ def _enrol_key(request: HttpRequest) -> str:
 @require_http_methods(["GET", "POST"])
 @agent_required
 def security(request: HttpRequest) -> HttpResponse:
-    """Set up the second step (QR code and key, then a code to confirm), or turn it off with a code."""
+    """Set up the second step (QR code and key, then a code to confirm), get new recovery codes, or
+    turn it off, each with a current code. Recovery codes are shown once, right after they are made."""
     agent = agent_of(request.user)
     next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next", ""))
     error = None
@@ -174,44 +177,56 @@ def security(request: HttpRequest) -> HttpResponse:
         code = request.POST.get("code", "")[:MAX_CODE_CHARS]
         if action == "enable" and not agent.two_factor_on:
             try:
-                do_enable_two_factor(agent, _enrol_key(request), code, request=request)
+                codes = do_enable_two_factor(agent, _enrol_key(request), code, request=request)
             except ActionError as exc:
                 error = str(exc)
             else:
                 request.session.pop(ENROL_KEY, None)
+                request.session[RECOVERY_KEY] = codes
                 messages.success(
                     request, _("Two-step sign-in is on. You will be asked for a code at each sign-in.")
                 )
-                return HttpResponseRedirect(next_url)
-        elif action == "disable" and agent.two_factor_on:
-            username = request.user.get_username()
-            if settings.STAFF_2FA_REQUIRED:
-                error = _("This desk requires two-step sign-in; it cannot be turned off.")
-            elif login_failures(username) >= LOGIN_MAX_FAILURES:
-                error = _("Too many wrong codes for this account. Wait 15 minutes, then try again.")
-            elif do_verify_two_factor_code(agent, code, request=request):
-                do_disable_two_factor(agent, actor=request.user, request=request)
-                messages.success(request, _("Two-step sign-in is off."))
+                return redirect(f"{reverse('console:security')}?{urlencode({'next': next_url})}")
+        elif action in ("disable", "recovery") and agent.two_factor_on:
+            error = _with_current_code(request, agent, action, code)
+            if error is None:
                 return redirect("console:security")
-            else:
-                register_login_failure(username)
-                error = _(
-                    "That code is not right, or was already used. Enter the current code from your app."
-                )
         else:
             error = _("This page changed since you opened it; look again and retry.")
-        agent.refresh_from_db(fields=["totp_enabled_at"])
+        agent.refresh_from_db(fields=["totp_enabled_at", "totp_recovery"])
     context: dict[str, Any] = {
         "agent": agent,
         "error": error,
         "next": next_url,
         "required": settings.STAFF_2FA_REQUIRED,
+        "recovery_codes": request.session.pop(RECOVERY_KEY, None) if request.method == "GET" else None,
+        "recovery_left": len(agent.totp_recovery),
     }
     if not agent.two_factor_on:
         key = _enrol_key(request)
         uri = totp.provisioning_uri(key, request.user.get_username(), settings.BRAND_NAME)
         context.update(key=totp.grouped(key), qr=totp.qr_data_uri(uri))
     return render(request, "console/security.html", context, status=400 if error else 200)
+
+
+def _with_current_code(request: HttpRequest, agent: Any, action: str, code: str) -> str | None:
+    """Turn the second step off, or make new recovery codes, once the agent gave a code from their app
+    (not a recovery code). The error to show, or None when done."""
+    username = request.user.get_username()
+    if action == "disable" and settings.STAFF_2FA_REQUIRED:
+        return _("This desk requires two-step sign-in; it cannot be turned off.")
+    if login_failures(username) >= LOGIN_MAX_FAILURES:
+        return _("Too many wrong codes for this account. Wait 15 minutes, then try again.")
+    if not do_verify_two_factor_code(agent, code, request=request, recovery=False):
+        register_login_failure(username)
+        return str(WRONG_CODE)
+    if action == "disable":
+        do_disable_two_factor(agent, actor=request.user, request=request)
+        messages.success(request, _("Two-step sign-in is off."))
+    else:
+        request.session[RECOVERY_KEY] = do_new_recovery_codes(agent, request=request)
+        messages.success(request, _("New recovery codes are ready; the old ones no longer work."))
+    return None
 
 
 # ---------------------------------------------------------------- the desk's rule

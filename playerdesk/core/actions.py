@@ -49,20 +49,25 @@ def do_set_agent_status(
 
 
 def do_verify_two_factor_code(
-    profile: AgentProfile, code: str, *, request: HttpRequest | None = None
+    profile: AgentProfile, code: str, *, request: HttpRequest | None = None, recovery: bool = True
 ) -> bool:
-    """Whether ``code`` is the agent's current code, used for the first time. The step it belongs to is
-    recorded in the same update that checks it is newer than the last one used, so two requests carrying
-    the same code cannot both pass. A wrong code is audited."""
-    step = None
+    """Whether ``code`` is the agent's current code, used for the first time, or (with ``recovery``) one
+    of their recovery codes, which is then used up. The step of a code is recorded in the same update that
+    checks it is newer than the last one used, so two requests carrying the same code cannot both pass.
+    A wrong code is audited."""
     if profile.two_factor_on:
         step = totp.matching_step(
             profile.totp_secret, code, clock.now().timestamp(), after_step=profile.totp_last_step
         )
-    if step is not None:
-        used = AgentProfile.objects.filter(pk=profile.pk, totp_last_step__lt=step).update(totp_last_step=step)
-        if used:
-            profile.totp_last_step = step
+        if step is not None:
+            used = AgentProfile.objects.filter(pk=profile.pk, totp_last_step__lt=step).update(
+                totp_last_step=step
+            )
+            if used:
+                profile.totp_last_step = step
+                return True
+        digest = totp.recovery_digest(code) if recovery else None
+        if digest is not None and _use_recovery_code(profile, digest, request):
             return True
     audit.record(
         "agent.2fa_failed", object_type="agent", object_id=str(profile.pk), user=profile.user, request=request
@@ -70,10 +75,50 @@ def do_verify_two_factor_code(
     return False
 
 
+def _use_recovery_code(profile: AgentProfile, digest: str, request: HttpRequest | None) -> bool:
+    with transaction.atomic():
+        locked = AgentProfile.objects.select_for_update().select_related("user").get(pk=profile.pk)
+        if not locked.two_factor_on or digest not in locked.totp_recovery:
+            return False
+        locked.totp_recovery = [d for d in locked.totp_recovery if d != digest]
+        locked.save(update_fields=["totp_recovery"])
+        audit.record(
+            "agent.2fa_recovery_used",
+            object_type="agent",
+            object_id=str(locked.pk),
+            user=locked.user,
+            request=request,
+            data={"left": len(locked.totp_recovery)},
+        )
+    profile.totp_recovery = locked.totp_recovery
+    return True
+
+
+def do_new_recovery_codes(profile: AgentProfile, *, request: HttpRequest | None = None) -> list[str]:
+    """A fresh set of recovery codes (the old ones stop working); returns them, to be shown once."""
+    codes = totp.new_recovery_codes()
+    with transaction.atomic():
+        profile = AgentProfile.objects.select_for_update().select_related("user").get(pk=profile.pk)
+        if not profile.two_factor_on:
+            raise ActionError(str(_("Two-step sign-in is off for this account.")))
+        profile.totp_recovery = [d for d in map(totp.recovery_digest, codes) if d is not None]
+        profile.save(update_fields=["totp_recovery"])
+        audit.record(
+            "agent.2fa_recovery_renewed",
+            object_type="agent",
+            object_id=str(profile.pk),
+            user=profile.user,
+            request=request,
+        )
+    return codes
+
+
 def do_enable_two_factor(
     profile: AgentProfile, secret: str, code: str, *, request: HttpRequest | None = None
-) -> AgentProfile:
-    """Turn the second factor on with the key the agent's app was given, once it shows a code of it."""
+) -> list[str]:
+    """Turn the second factor on with the key the agent's app was given, once it shows a code of it.
+    Returns the account's recovery codes, to be shown once."""
+    codes = totp.new_recovery_codes()
     step = totp.matching_step(secret, code, clock.now().timestamp())
     if step is None:
         raise ActionError(str(_("That code does not match. Check the time on your phone and try again.")))
@@ -84,7 +129,8 @@ def do_enable_two_factor(
         profile.totp_secret = secret
         profile.totp_enabled_at = clock.now()
         profile.totp_last_step = step
-        profile.save(update_fields=["totp_secret", "totp_enabled_at", "totp_last_step"])
+        profile.totp_recovery = [d for d in map(totp.recovery_digest, codes) if d is not None]
+        profile.save(update_fields=["totp_secret", "totp_enabled_at", "totp_last_step", "totp_recovery"])
         audit.record(
             "agent.2fa_enabled",
             object_type="agent",
@@ -92,7 +138,7 @@ def do_enable_two_factor(
             user=profile.user,
             request=request,
         )
-    return profile
+    return codes
 
 
 def do_disable_two_factor(
@@ -106,7 +152,8 @@ def do_disable_two_factor(
             return profile
         profile.totp_secret = ""
         profile.totp_enabled_at = None
-        profile.save(update_fields=["totp_secret", "totp_enabled_at"])
+        profile.totp_recovery = []
+        profile.save(update_fields=["totp_secret", "totp_enabled_at", "totp_recovery"])
         audit.record(
             "agent.2fa_disabled",
             object_type="agent",

@@ -57,6 +57,8 @@ class AgentProfile(models.Model):
     totp_secret = EncryptedCharField(max_length=200, blank=True)
     totp_enabled_at = models.DateTimeField(null=True, blank=True)
     totp_last_step = models.BigIntegerField(default=0)
+    # Keyed hashes of the recovery codes not used yet (``totp.recovery_digest``).
+    totp_recovery = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["display_name"]

@@ -12,9 +12,13 @@ import struct
 from urllib.parse import quote, urlencode
 
 import segno
+from django.utils.crypto import salted_hmac
 
 STEP_SECONDS = 30
 DIGITS = 6
+RECOVERY_CODES = 10
+RECOVERY_CHARS = 10  # base32: 50 random bits each
+_BASE32 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
 # A code is accepted from one step before to one step after the server's clock (a phone's clock drifts,
 # and a code typed at the end of its step arrives in the next).
 DRIFT_STEPS = 1
@@ -73,3 +77,21 @@ def qr_data_uri(uri: str) -> str:
 def grouped(secret: str) -> str:
     """The key in groups of four, for typing it into an app by hand."""
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+def new_recovery_codes() -> list[str]:
+    """One-time codes for signing in without the phone, shown once (``ABCDE-FGHIJ``)."""
+    codes = []
+    for _ in range(RECOVERY_CODES):
+        raw = base64.b32encode(secrets.token_bytes(10)).decode("ascii")[:RECOVERY_CHARS]
+        codes.append(f"{raw[:5]}-{raw[5:]}")
+    return codes
+
+
+def recovery_digest(code: str) -> str | None:
+    """What is stored of a recovery code: a keyed hash (the secret key), so the stored list alone cannot
+    be turned back into codes. None if ``code`` does not look like a recovery code."""
+    raw = "".join(code.split()).replace("-", "").upper()
+    if len(raw) != RECOVERY_CHARS or not set(raw) <= _BASE32:
+        return None
+    return salted_hmac("playerdesk.totp.recovery", raw, algorithm="sha256").hexdigest()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import re
 from typing import Any
 from urllib.parse import unquote
 
@@ -22,6 +23,7 @@ pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct-horse-battery"
 SECURITY = "/desk/account/security/"
+RECOVERY_CODE = re.compile(r"<code>([A-Z2-7]{5}-[A-Z2-7]{5})</code>")
 T0 = dt.datetime(2026, 11, 26, 20, 0, 0, tzinfo=dt.UTC)
 
 
@@ -29,16 +31,22 @@ def code(secret: str, moment: dt.datetime) -> str:
     return totp.code_at(secret, totp.step_of(moment.timestamp()))
 
 
-def turned_on(user: User, moment: dt.datetime = T0) -> str:
-    """Set up two-step sign-in for ``user`` through the page, as the agent does; returns the key."""
+def set_up(user: User, moment: dt.datetime = T0) -> tuple[str, list[str]]:
+    """Set up two-step sign-in for ``user`` through the page, as the agent does; returns the key and the
+    recovery codes the page showed."""
     client = Client()
     client.force_login(user)
     with clock.frozen(moment):
-        client.get("/desk/account/security/")
+        client.get(SECURITY)
         secret = client.session["console:2fa-key"]
-        response = client.post("/desk/account/security/", {"action": "enable", "code": code(secret, moment)})
-    assert response.status_code == 302
-    return secret
+        response = client.post(SECURITY, {"action": "enable", "code": code(secret, moment)})
+        assert response.status_code == 302
+        shown = client.get(response["Location"]).content.decode()
+    return secret, RECOVERY_CODE.findall(shown)
+
+
+def turned_on(user: User, moment: dt.datetime = T0) -> str:
+    return set_up(user, moment)[0]
 
 
 def password_step(client: Client, moment: dt.datetime, next_url: str = "") -> Any:
@@ -92,8 +100,14 @@ def test_an_agent_sets_it_up_with_the_qr_code_and_a_code_from_the_app(agent: Use
         response = client.post(
             SECURITY, {"action": "enable", "code": code(secret, T0), "next": "/desk/mailbox/"}
         )
-    assert response.status_code == 302 and response["Location"] == "/desk/mailbox/"
+    assert response.status_code == 302 and response["Location"] == f"{SECURITY}?next=%2Fdesk%2Fmailbox%2F"
+    shown = client.get(response["Location"]).content.decode()
+    codes = RECOVERY_CODE.findall(shown)
+    assert len(codes) == 10 and len(set(codes)) == 10
+    assert "Save your recovery codes" in shown and 'href="/desk/mailbox/">I saved them' in shown
+    assert not RECOVERY_CODE.findall(client.get(SECURITY).content.decode())  # shown once
     profile = AgentProfile.objects.get(user=agent)
+    assert len(profile.totp_recovery) == 10 and not set(codes) & set(profile.totp_recovery)
     assert profile.two_factor_on and profile.totp_secret == secret
     with connection.cursor() as cursor:  # the key is stored encrypted
         cursor.execute("SELECT totp_secret FROM core_agentprofile WHERE id = %s", [profile.pk])
@@ -223,7 +237,8 @@ def test_when_required_an_agent_without_it_reaches_only_the_set_up_page(
         done = agent_client.post(
             SECURITY, {"action": "enable", "code": code(secret, T0), "next": "/desk/mailbox/"}
         )
-    assert done["Location"] == "/desk/mailbox/"
+    assert done["Location"] == f"{SECURITY}?next=%2Fdesk%2Fmailbox%2F"
+    assert 'href="/desk/mailbox/">I saved them' in agent_client.get(done["Location"]).content.decode()
     assert agent_client.get("/desk/").status_code == 200
     # Once on, it cannot be turned off while the desk requires it.
     moment = T0 + dt.timedelta(minutes=1)
@@ -293,3 +308,51 @@ def test_the_desks_rule_costs_no_query_on_a_console_page(
     with CaptureQueriesContext(connection) as required:
         assert agent_client.get(f"/desk/t/{ticket.reference}/").status_code == 200
     assert len(required) == len(optional)
+
+
+# ---------------------------------------------------------------- recovery codes
+
+
+def test_a_recovery_code_signs_in_once_without_the_phone(agent: User) -> None:
+    secret, codes = set_up(agent)
+    later = T0 + dt.timedelta(minutes=4)
+    client = Client()
+    password_step(client, later)
+    with clock.frozen(later):
+        done = client.post("/desk/login/code/", {"code": codes[3].lower().replace("-", " ")})
+    assert done.status_code == 302 and done["Location"] == "/desk/"
+    profile = AgentProfile.objects.get(user=agent)
+    assert len(profile.totp_recovery) == 9
+    used = AuditLog.objects.get(action="agent.2fa_recovery_used", object_id=str(profile.pk))
+    assert used.data == {"left": 9}
+    assert "9 recovery codes left." in client.get(SECURITY).content.decode()
+    # The same code never works again; a made-up one neither.
+    for attempt in [codes[3], "AAAAA-BBBBB"]:
+        other = Client()
+        password_step(other, later)
+        with clock.frozen(later):
+            refused = other.post("/desk/login/code/", {"code": attempt})
+        assert refused.status_code == 400 and "already used" in refused.content.decode()
+    # A recovery code cannot turn the second step off or make new codes: that takes the phone.
+    with clock.frozen(later):
+        off = client.post(SECURITY, {"action": "disable", "code": codes[4]})
+    assert off.status_code == 400 and AgentProfile.objects.get(user=agent).two_factor_on
+
+
+def test_new_recovery_codes_replace_the_old_ones(agent: User) -> None:
+    secret, old_codes = set_up(agent)
+    client = Client()
+    client.force_login(agent)
+    moment = T0 + dt.timedelta(minutes=2)
+    with clock.frozen(moment):
+        made = client.post(SECURITY, {"action": "recovery", "code": code(secret, moment)})
+    assert made.status_code == 302
+    new_codes = RECOVERY_CODE.findall(client.get(made["Location"]).content.decode())
+    assert len(new_codes) == 10 and not set(new_codes) & set(old_codes)
+    assert AuditLog.objects.filter(action="agent.2fa_recovery_renewed").count() == 1
+    later = moment + dt.timedelta(minutes=1)
+    stale = Client()
+    password_step(stale, later)
+    with clock.frozen(later):
+        assert stale.post("/desk/login/code/", {"code": old_codes[0]}).status_code == 400
+        assert stale.post("/desk/login/code/", {"code": new_codes[0]})["Location"] == "/desk/"
