@@ -69,10 +69,16 @@ def do_verify_two_factor_code(
         digest = totp.recovery_digest(code) if recovery else None
         if digest is not None and _use_recovery_code(profile, digest, request):
             return True
-    audit.record(
-        "agent.2fa_failed", object_type="agent", object_id=str(profile.pk), user=profile.user, request=request
-    )
+    _audit_two_factor("agent.2fa_failed", profile, request)
     return False
+
+
+def _audit_two_factor(
+    action: str, profile: AgentProfile, request: HttpRequest | None, data: dict[str, Any] | None = None
+) -> None:
+    audit.record(
+        action, object_type="agent", object_id=str(profile.pk), user=profile.user, request=request, data=data
+    )
 
 
 def _use_recovery_code(profile: AgentProfile, digest: str, request: HttpRequest | None) -> bool:
@@ -82,13 +88,8 @@ def _use_recovery_code(profile: AgentProfile, digest: str, request: HttpRequest 
             return False
         locked.totp_recovery = [d for d in locked.totp_recovery if d != digest]
         locked.save(update_fields=["totp_recovery"])
-        audit.record(
-            "agent.2fa_recovery_used",
-            object_type="agent",
-            object_id=str(locked.pk),
-            user=locked.user,
-            request=request,
-            data={"left": len(locked.totp_recovery)},
+        _audit_two_factor(
+            "agent.2fa_recovery_used", locked, request, data={"left": len(locked.totp_recovery)}
         )
     profile.totp_recovery = locked.totp_recovery
     return True
@@ -101,15 +102,9 @@ def do_new_recovery_codes(profile: AgentProfile, *, request: HttpRequest | None 
         profile = AgentProfile.objects.select_for_update().select_related("user").get(pk=profile.pk)
         if not profile.two_factor_on:
             raise ActionError(str(_("Two-step sign-in is off for this account.")))
-        profile.totp_recovery = [d for d in map(totp.recovery_digest, codes) if d is not None]
+        profile.totp_recovery = totp.recovery_digests(codes)
         profile.save(update_fields=["totp_recovery"])
-        audit.record(
-            "agent.2fa_recovery_renewed",
-            object_type="agent",
-            object_id=str(profile.pk),
-            user=profile.user,
-            request=request,
-        )
+        _audit_two_factor("agent.2fa_recovery_renewed", profile, request)
     return codes
 
 
@@ -129,15 +124,9 @@ def do_enable_two_factor(
         profile.totp_secret = secret
         profile.totp_enabled_at = clock.now()
         profile.totp_last_step = step
-        profile.totp_recovery = [d for d in map(totp.recovery_digest, codes) if d is not None]
+        profile.totp_recovery = totp.recovery_digests(codes)
         profile.save(update_fields=["totp_secret", "totp_enabled_at", "totp_last_step", "totp_recovery"])
-        audit.record(
-            "agent.2fa_enabled",
-            object_type="agent",
-            object_id=str(profile.pk),
-            user=profile.user,
-            request=request,
-        )
+        _audit_two_factor("agent.2fa_enabled", profile, request)
     return codes
 
 

@@ -95,3 +95,7 @@ def recovery_digest(code: str) -> str | None:
     if len(raw) != RECOVERY_CHARS or not set(raw) <= _BASE32:
         return None
     return salted_hmac("playerdesk.totp.recovery", raw, algorithm="sha256").hexdigest()
+
+
+def recovery_digests(codes: list[str]) -> list[str]:
+    return [digest for digest in map(recovery_digest, codes) if digest is not None]
