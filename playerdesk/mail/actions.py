@@ -17,17 +17,19 @@ import smtplib
 import uuid
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext
 
-from playerdesk.core import clock
+from playerdesk.core import audit, clock
 from playerdesk.mail import loops
 from playerdesk.mail.models import (
     InboundEmail,
@@ -37,6 +39,7 @@ from playerdesk.mail.models import (
     UndeliverableAddress,
 )
 from playerdesk.players.helplines import helplines_for
+from playerdesk.tickets.actions import ActionError
 
 if TYPE_CHECKING:
     from playerdesk.tickets.models import Message, Ticket
@@ -210,6 +213,76 @@ def deliver(email_id: int) -> bool:
     OutboundEmail.objects.filter(pk=email_id).update(
         status=OutboundStatus.SENT, sent_at=clock.now(), last_code=250, last_error=""
     )
+    return True
+
+
+RESENDABLE = (OutboundStatus.FAILED, OutboundStatus.BOUNCED, OutboundStatus.NOT_SENT)
+
+
+def do_resend_email(email: OutboundEmail, *, actor: Any, request: HttpRequest | None = None) -> OutboundEmail:
+    """Send again an email of a case that failed, bounced or was not sent (the player's mailbox was full,
+    or the address works again): a new row in the outbox with the same content and threading headers.
+    An email is sent again once; the original keeps its history. Audited."""
+    with transaction.atomic():
+        original = OutboundEmail.objects.select_for_update().select_related("ticket").get(pk=email.pk)
+        if original.status not in RESENDABLE:
+            raise ActionError(
+                gettext("Only an email that failed, bounced or was not sent can be sent again.")
+            )
+        if OutboundEmail.objects.filter(resend_of=original).exists():
+            raise ActionError(gettext("This email was already sent again."))
+        if undeliverable(original.to) is not None:
+            raise ActionError(
+                gettext("%(address)s is marked undeliverable: mark it deliverable first.")
+                % {"address": original.to}
+            )
+        now = clock.now()
+        copy = OutboundEmail.objects.create(
+            ticket=original.ticket,
+            kind=original.kind,
+            to=original.to,
+            subject=original.subject,
+            body_text=original.body_text,
+            body_html=original.body_html,
+            message_id=new_message_id(),
+            headers=original.headers,
+            language=original.language,
+            next_attempt_at=now,
+            created_at=now,
+            resend_of=original,
+        )
+        audit.record(
+            "mail.resent",
+            object_type="outbound_email",
+            object_id=str(copy.pk),
+            user=actor,
+            request=request,
+            data={"original": original.pk, "to": original.to, "status": original.status},
+        )
+        transaction.on_commit(lambda: _enqueue(copy.pk))
+    return copy
+
+
+def do_mark_deliverable(address: str, *, actor: Any, request: HttpRequest | None = None) -> bool:
+    """An agent confirmed the address works again (the player said so by phone or chat): mail goes to it
+    again. True when it was marked. Audited."""
+    with transaction.atomic():
+        mark = (
+            UndeliverableAddress.objects.select_for_update()
+            .filter(address=address.strip().lower()[:320])
+            .first()
+        )
+        if mark is None:
+            return False
+        audit.record(
+            "mail.address_deliverable",
+            object_type="address",
+            object_id=mark.address[:64],
+            user=actor,
+            request=request,
+            data={"address": mark.address, "code": mark.code, "detail": mark.detail[:200]},
+        )
+        mark.delete()
     return True
 
 

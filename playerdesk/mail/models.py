@@ -47,6 +47,10 @@ class OutboundEmail(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     bounced_at = models.DateTimeField(null=True, blank=True)
     bounce_detail = models.CharField(max_length=500, blank=True)
+    # An agent sent this email again (it failed, bounced or was not sent): the copy points to it.
+    resend_of = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="resent_as"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from playerdesk.console.panels import Panel
+from playerdesk.mail.actions import RESENDABLE
 from playerdesk.mail.models import CaseMail, InboundEmail, MailLink, OutboundEmail, UndeliverableAddress
 from playerdesk.mail.threads import reply_address
 from playerdesk.tickets.models import Ticket
@@ -37,6 +38,8 @@ def side_panel(request: HttpRequest, ticket: Ticket) -> Panel | None:
             "outbound": outbound,
             "links": links,
             "undeliverable": undeliverable,
+            "resendable": RESENDABLE,
+            "resent": {e.resend_of_id for e in outbound if e.resend_of_id},
             "reply_address": reply_address(mail) if mail else "",
         },
         place="side",

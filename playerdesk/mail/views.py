@@ -1,5 +1,6 @@
 """Console screens for mail (/desk/mail/): the original of an inbound email (headers, text, sanitized
-HTML, attachments, raw download), the quarantine with its reasons and "import anyway"."""
+HTML, attachments, raw download), the quarantine with its reasons and "import anyway", and sending again
+an email of a case that did not arrive."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from playerdesk.console.views import agent_required, bad_request, chrome, supervisor_required, team_ids_of
 from playerdesk.core import audit
+from playerdesk.mail.actions import do_mark_deliverable, do_resend_email
 from playerdesk.mail.inbound import decrypt_raw, do_import_quarantined
-from playerdesk.mail.models import InboundEmail, InboundStatus
+from playerdesk.mail.models import InboundEmail, InboundStatus, OutboundEmail
 from playerdesk.mail.parse import ParsedEmail, parse
 from playerdesk.tickets.access import access_ticket, agent_of
 from playerdesk.tickets.actions import ActionError
@@ -118,3 +120,32 @@ def import_anyway(request: HttpRequest, pk: int) -> HttpResponseBase:
     outcome = inbound.get_outcome_display()
     messages.success(request, _("The email was imported: %(outcome)s.") % {"outcome": outcome})
     return redirect(reverse("mail:inbound", args=[inbound.pk]))
+
+
+@require_POST
+@agent_required
+def resend(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """Send again an email of a case the agent can see."""
+    email = get_object_or_404(OutboundEmail.objects.select_related("ticket"), pk=pk)
+    if email.ticket is None:  # mail of no case (e.g. to the quarantine's senders) is not sent again
+        raise Http404
+    ticket = access_ticket(request.user, email.ticket.reference)  # 404 when the case is not visible
+    try:
+        copy = do_resend_email(email, actor=request.user, request=request)
+    except ActionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The email to %(address)s is queued again.") % {"address": copy.to})
+    return redirect(reverse("console:ticket", args=[ticket.reference]))
+
+
+@require_POST
+@agent_required
+def mark_deliverable(request: HttpRequest, reference: str) -> HttpResponseBase:
+    """The requester's address of this case works again (the player confirmed it)."""
+    ticket = access_ticket(request.user, reference)
+    if do_mark_deliverable(ticket.requester_email, actor=request.user, request=request):
+        messages.success(
+            request, _("Mail goes to %(address)s again.") % {"address": ticket.requester_email.lower()}
+        )
+    return redirect(reverse("console:ticket", args=[ticket.reference]))
