@@ -70,6 +70,7 @@ def setup_agents(count: int, out: Path) -> None:
     from django.core.management import call_command
 
     from bench.generate import two_step_on
+    from playerdesk.core import totp
     from playerdesk.core.models import AgentProfile, AgentStatus
 
     call_command("migrate", verbosity=0)
@@ -89,13 +90,14 @@ def setup_agents(count: int, out: Path) -> None:
             for n, u in enumerate(users)
         ]
     )
-    two_step_on(users)
+    passed = two_step_on(users)
     cookies = []
     for user in users:
         store = SessionStore()
         store["_auth_user_id"] = str(user.pk)
         store["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
         store["_auth_user_hash"] = user.get_session_auth_hash()
+        store[totp.SESSION_KEY] = passed
         store.create()
         cookies.append(store.session_key)
     out.write_text(json.dumps(cookies))

@@ -750,8 +750,23 @@ def _insert(model: type[Any], rows: list[tuple[Any, ...]]) -> None:
             )
 
 
-def two_step_on(users: Any) -> None:
-    """Benchmark staff are signed in as production requires, past two-step sign-in: it is on for them."""
+def two_step_on(users: Any) -> str:
+    """Benchmark staff are signed in as production requires, past two-step sign-in: it is on for them.
+    Returns what their sessions hold once they gave a code (``totp.SESSION_KEY``)."""
+    enabled_at = clock.now()
     AgentProfile.objects.filter(user__in=users).update(
-        totp_secret=totp.new_secret(), totp_enabled_at=clock.now()
+        totp_secret=totp.new_secret(), totp_enabled_at=enabled_at
     )
+    return enabled_at.isoformat()
+
+
+def signed_in_client(user: User) -> Any:
+    """A test client signed in as ``user`` through both steps of sign-in."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[totp.SESSION_KEY] = two_step_on([user])
+    session.save()
+    return client

@@ -113,10 +113,9 @@ def panel_worker(big: int, requests: int) -> dict[str, Any]:
     django.setup()
     from django.contrib.auth.models import User
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from bench.generate import two_step_on
+    from bench.generate import signed_in_client
     from playerdesk.core.models import AgentProfile, Role
     from playerdesk.players import ingest
     from playerdesk.players.models import Player
@@ -127,7 +126,6 @@ def panel_worker(big: int, requests: int) -> dict[str, Any]:
     if user is None:
         user = User.objects.create_user("bench-panel", "bench-panel@example.com", None)
         AgentProfile.objects.create(user=user, display_name="Bench", role=Role.SUPERVISOR, languages=["en"])
-    two_step_on([user])
 
     def player_with(external_id: str, count: int) -> Player:
         push = PlayerPush.model_validate(
@@ -160,8 +158,7 @@ def panel_worker(big: int, requests: int) -> dict[str, Any]:
             channel="email",
             requester=Requester(player.email, "Alex", player),
         )
-    client = Client()
-    client.force_login(user)
+    client = signed_in_client(user)
     targets = {
         "case page": lambda t: client.get(f"/desk/t/{t.reference}/"),
         "transaction log, first page": lambda t: client.get(f"/desk/players/t/{t.reference}/transactions/"),

@@ -87,9 +87,8 @@ def _manifest_matches(directory: Path, db: str, size: int, seed: int, version: i
 
 def _credentials() -> dict[str, Any]:
     from django.contrib.auth.models import User
-    from django.test import Client
 
-    from bench.generate import two_step_on
+    from bench.generate import signed_in_client
     from playerdesk.api.actions import do_create_token
     from playerdesk.api.models import ApiToken
     from playerdesk.core.models import AgentProfile, Role
@@ -101,9 +100,7 @@ def _credentials() -> dict[str, Any]:
         user.save()
         AgentProfile.objects.create(user=user, display_name="Bench Supervisor", role=Role.SUPERVISOR,
                                     languages=["en", "fr"])  # fmt: skip
-    two_step_on([user])
-    client = Client()
-    client.force_login(user)
+    client = signed_in_client(user)
     session = client.cookies["sessionid"].value
     ApiToken.objects.filter(name="bench").delete()  # one live benchmark token per database
     token, _row = do_create_token("bench", "service")

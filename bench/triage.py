@@ -50,10 +50,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from django.contrib.auth.models import User
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from bench.generate import two_step_on
+    from bench.generate import signed_in_client
     from playerdesk.core.models import AgentProfile, Role, Team
     from playerdesk.tickets.actions import Requester, do_create_ticket
     from playerdesk.triage import actions
@@ -76,9 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     actions.do_set_team_route("payments", team, actor=None)
     user = User.objects.create_user("bench-supervisor", "s@bench.invalid", "bench-password-123")
     AgentProfile.objects.create(user=user, display_name="Bench", role=Role.SUPERVISOR)
-    two_step_on([user])
-    client = Client()
-    client.force_login(user)
+    client = signed_in_client(user)
 
     def create(n: int) -> None:
         for i in range(n):

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.views import LoginView, LogoutView
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -140,6 +141,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
             user.backend = pending["backend"]
             auth_login(request, user)  # a new session key; the pending step goes with the old session
             request.session.pop(PENDING_KEY, None)
+            totp.mark_session(user.agent, request.session)
             clear_login_failures(username)
             _came_online(request)
             return HttpResponseRedirect(_safe_next(request, pending.get("next", "")))
@@ -183,6 +185,8 @@ def security(request: HttpRequest) -> HttpResponse:
             else:
                 request.session.pop(ENROL_KEY, None)
                 request.session[RECOVERY_KEY] = codes
+                agent.refresh_from_db(fields=["totp_enabled_at"])
+                totp.mark_session(agent, request.session)  # this session just showed a code
                 messages.success(
                     request, _("Two-step sign-in is on. You will be asked for a code at each sign-in.")
                 )
@@ -233,23 +237,47 @@ def _with_current_code(request: HttpRequest, agent: Any, action: str, code: str)
 
 
 class StaffTwoFactorMiddleware:
-    """When the desk requires two-step sign-in, a signed-in agent without it is sent to set it up from
-    any desk page; only that page, sign-in and sign-out stay open."""
+    """Two rules for signed-in agents on every desk page (sign-in and sign-out stay open):
+
+    - an agent with the second step on must have given its code in this session: a session signed in
+      before it was turned on (or reset and set up again) is signed out;
+    - when the desk requires the second step, an agent without it is sent to set it up.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
         self._open: frozenset[str] | None = None
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        if settings.STAFF_2FA_REQUIRED and request.path.startswith("/desk/"):
+        if request.path.startswith("/desk/"):
             if self._open is None:
-                names = ("console:login", "console:login_code", "console:logout", "console:security")
+                names = ("console:login", "console:login_code", "console:logout")
                 self._open = frozenset(reverse(name) for name in names)
             if request.path not in self._open:
                 agent = agent_of(request.user)
-                if agent is not None and not agent.two_factor_on:
+                if agent is not None and not totp.session_passed(agent, request.session):
+                    return _signed_out(request)
+                if (
+                    agent is not None
+                    and settings.STAFF_2FA_REQUIRED
+                    and not agent.two_factor_on
+                    and request.path != reverse("console:security")
+                ):
                     return _to_setup(request)
         return self.get_response(request)
+
+
+def _signed_out(request: HttpRequest) -> HttpResponse:
+    next_path = request.get_full_path() if request.method == "GET" else ""
+    auth_logout(request)
+    messages.info(request, _("Sign in again with your code: two-step sign-in changed on this account."))
+    if request.headers.get("HX-Request") == "true":
+        response = HttpResponse(status=401)
+        response["HX-Redirect"] = settings.LOGIN_URL
+        return response
+    return redirect(
+        f"{settings.LOGIN_URL}?{urlencode({'next': next_path})}" if next_path else settings.LOGIN_URL
+    )
 
 
 def _to_setup(request: HttpRequest) -> HttpResponse:

@@ -25,6 +25,8 @@ from django.contrib import auth
 from django.contrib.auth.models import AnonymousUser
 from django.http.cookie import parse_cookie
 
+from playerdesk.core import totp
+
 App = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
 
 
@@ -70,8 +72,9 @@ def entry(http: App, widget: Mapping[str, App], staff: Mapping[str, App]) -> App
 def session_user(scope: dict[str, Any]) -> Any:
     """The user signed in on this site by the handshake's session cookie (``AnonymousUser`` without a
     valid one), checked as Django checks a request: session, backend and password hash. A user already
-    in the scope (an authentication middleware in front) is taken as it is. When the desk requires
-    two-step sign-in, an agent without it is anonymous here. Runs on a database thread."""
+    in the scope (an authentication middleware in front) is taken as it is. As on the desk's pages, an
+    agent whose session did not give its second step, or (when the desk requires it) an agent without
+    one, is anonymous here. Runs on a database thread."""
     user = scope.get("user")
     if user is None:
         cookies = parse_cookie(_header(scope, b"cookie") or "")
@@ -80,8 +83,10 @@ def session_user(scope: dict[str, Any]) -> Any:
             return AnonymousUser()
         store = import_module(settings.SESSION_ENGINE).SessionStore(key)
         user = auth.get_user(types.SimpleNamespace(session=store))  # type: ignore[arg-type]
-    if settings.STAFF_2FA_REQUIRED:  # as on the desk's pages: no two-step sign-in, no staff socket
         agent = getattr(user, "agent", None) if user.is_authenticated else None
-        if agent is not None and not agent.two_factor_on:
+        if agent is not None and not totp.session_passed(agent, store):
             return AnonymousUser()
+    agent = getattr(user, "agent", None) if user.is_authenticated else None
+    if agent is not None and settings.STAFF_2FA_REQUIRED and not agent.two_factor_on:
+        return AnonymousUser()
     return user

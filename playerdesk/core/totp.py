@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import secrets
 import struct
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import segno
@@ -99,3 +100,19 @@ def recovery_digest(code: str) -> str | None:
 
 def recovery_digests(codes: list[str]) -> list[str]:
     return [digest for digest in map(recovery_digest, codes) if digest is not None]
+
+
+# In a signed-in staff session: the enrolment (its start time) whose code the session gave. A session
+# signed in before the second step was turned on, or before it was reset and set up again, has not.
+SESSION_KEY = "playerdesk:2fa"
+
+
+def session_passed(agent: Any, session: Any) -> bool:
+    """Whether this session passed the agent's second step (always, for an agent without one)."""
+    if agent.totp_enabled_at is None:
+        return True
+    return bool(session.get(SESSION_KEY) == agent.totp_enabled_at.isoformat())
+
+
+def mark_session(agent: Any, session: Any) -> None:
+    session[SESSION_KEY] = agent.totp_enabled_at.isoformat()

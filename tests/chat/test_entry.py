@@ -34,10 +34,19 @@ async def opens(path: str, *headers: tuple[bytes, bytes]) -> bool:
     return bool(ok)
 
 
-async def cookie_for(user: User) -> tuple[bytes, bytes]:
-    client = Client()
-    await database_sync_to_async(client.force_login)(user)
-    return b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()
+async def cookie_for(user: User, *, with_code: bool = False) -> tuple[bytes, bytes]:
+    """The session cookie of ``user`` signed in (``with_code``: through the second step too)."""
+
+    def sign_in() -> str:
+        client = Client()
+        client.force_login(user)
+        if with_code:
+            session = client.session
+            totp.mark_session(AgentProfile.objects.get(user=user), session)
+            session.save()
+        return str(client.cookies["sessionid"].value)
+
+    return b"cookie", f"sessionid={await database_sync_to_async(sign_in)()}".encode()
 
 
 async def test_the_widget_opens_from_the_operators_sites_only(fresh_layer: Any, settings: Any) -> None:
@@ -103,5 +112,8 @@ async def test_staff_sockets_need_two_step_sign_in_when_the_desk_requires_it(
         )
 
     await database_sync_to_async(turn_on)()
-    assert await opens("/ws/chat/agent/", cookie, (b"origin", SITE))
-    assert await opens("/ws/desk/", cookie, (b"origin", SITE))
+    # The session signed in before the second step was turned on: it is not enough.
+    assert not await opens("/ws/chat/agent/", cookie, (b"origin", SITE))
+    verified = await cookie_for(chat_agent, with_code=True)
+    assert await opens("/ws/chat/agent/", verified, (b"origin", SITE))
+    assert await opens("/ws/desk/", verified, (b"origin", SITE))

@@ -49,6 +49,16 @@ def turned_on(user: User, moment: dt.datetime = T0) -> str:
     return set_up(user, moment)[0]
 
 
+def signed_in_with_code(user: User) -> Client:
+    """A console session that went through both steps (as ``login_code`` leaves it)."""
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    totp.mark_session(AgentProfile.objects.get(user=user), session)
+    session.save()
+    return client
+
+
 def password_step(client: Client, moment: dt.datetime, next_url: str = "") -> Any:
     url = "/desk/login/" + (f"?next={next_url}" if next_url else "")
     with clock.frozen(moment):
@@ -262,8 +272,7 @@ def test_when_required_signing_in_without_it_lands_on_the_set_up_page(settings: 
 
 def test_an_agent_turns_it_off_with_a_current_code(agent: User) -> None:
     secret = turned_on(agent)
-    client = Client()
-    client.force_login(agent)
+    client = signed_in_with_code(agent)
     moment = T0 + dt.timedelta(minutes=1)
     with clock.frozen(moment):
         wrong = client.post("/desk/account/security/", {"action": "disable", "code": "111111"})
@@ -298,10 +307,9 @@ def test_an_administrator_resets_it_for_a_lost_phone(agent: User, capsys: Any) -
     assert "nothing to reset" in capsys.readouterr().out
 
 
-def test_the_desks_rule_costs_no_query_on_a_console_page(
-    settings: Any, agent: User, agent_client: Client, ticket: Any
-) -> None:
+def test_the_desks_rule_costs_no_query_on_a_console_page(settings: Any, agent: User, ticket: Any) -> None:
     turned_on(agent)
+    agent_client = signed_in_with_code(agent)
     with CaptureQueriesContext(connection) as optional:
         assert agent_client.get(f"/desk/t/{ticket.reference}/").status_code == 200
     settings.STAFF_2FA_REQUIRED = True
@@ -341,8 +349,7 @@ def test_a_recovery_code_signs_in_once_without_the_phone(agent: User) -> None:
 
 def test_new_recovery_codes_replace_the_old_ones(agent: User) -> None:
     secret, old_codes = set_up(agent)
-    client = Client()
-    client.force_login(agent)
+    client = signed_in_with_code(agent)
     moment = T0 + dt.timedelta(minutes=2)
     with clock.frozen(moment):
         made = client.post(SECURITY, {"action": "recovery", "code": code(secret, moment)})
@@ -356,3 +363,25 @@ def test_new_recovery_codes_replace_the_old_ones(agent: User) -> None:
     with clock.frozen(later):
         assert stale.post("/desk/login/code/", {"code": old_codes[0]}).status_code == 400
         assert stale.post("/desk/login/code/", {"code": new_codes[0]})["Location"] == "/desk/"
+
+
+def test_a_session_from_before_the_second_step_was_turned_on_is_signed_out(agent: User, ticket: Any) -> None:
+    older = Client()
+    older.force_login(agent)  # signed in with the password alone
+    assert older.get("/desk/").status_code == 200
+    turned_on(agent)  # from another session
+    response = older.get(f"/desk/t/{ticket.reference}/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/desk/login/?next=%2Fdesk%2Ft%2F{ticket.reference}%2F"
+    assert "Sign in again with your code" in older.get("/desk/login/").content.decode()
+    assert older.get("/desk/").status_code == 302  # signed out, not only turned away
+    htmx = Client()
+    htmx.force_login(agent)
+    answer = htmx.get("/desk/", headers={"HX-Request": "true"})
+    assert answer.status_code == 401 and answer["HX-Redirect"] == "/desk/login/"
+    # After a reset and a new set-up, sessions that passed the old one are signed out too.
+    verified = signed_in_with_code(agent)
+    assert verified.get("/desk/").status_code == 200
+    call_command("reset_2fa", "alice", reason="New phone")
+    turned_on(agent, T0 + dt.timedelta(minutes=10))
+    assert verified.get("/desk/")["Location"].startswith("/desk/login/")
