@@ -224,7 +224,7 @@ def do_resend_email(email: OutboundEmail, *, actor: Any, request: HttpRequest | 
     or the address works again): a new row in the outbox with the same content and threading headers.
     An email is sent again once; the original keeps its history. Audited."""
     with transaction.atomic():
-        original = OutboundEmail.objects.select_for_update().select_related("ticket").get(pk=email.pk)
+        original = OutboundEmail.objects.select_for_update().get(pk=email.pk)
         if original.status not in RESENDABLE:
             raise ActionError(
                 gettext("Only an email that failed, bounced or was not sent can be sent again.")
@@ -238,7 +238,7 @@ def do_resend_email(email: OutboundEmail, *, actor: Any, request: HttpRequest | 
             )
         now = clock.now()
         copy = OutboundEmail.objects.create(
-            ticket=original.ticket,
+            ticket_id=original.ticket_id,
             kind=original.kind,
             to=original.to,
             subject=original.subject,
