@@ -268,20 +268,17 @@ class StaffTwoFactorMiddleware:
 
 
 def _signed_out(request: HttpRequest) -> HttpResponse:
-    next_path = request.get_full_path() if request.method == "GET" else ""
     auth_logout(request)
     messages.info(request, _("Sign in again with your code: two-step sign-in changed on this account."))
-    if request.headers.get("HX-Request") == "true":
-        response = HttpResponse(status=401)
-        response["HX-Redirect"] = settings.LOGIN_URL
-        return response
-    return redirect(
-        f"{settings.LOGIN_URL}?{urlencode({'next': next_path})}" if next_path else settings.LOGIN_URL
-    )
+    return _send_to(request, settings.LOGIN_URL)
 
 
 def _to_setup(request: HttpRequest) -> HttpResponse:
-    target = reverse("console:security")
+    return _send_to(request, reverse("console:security"))
+
+
+def _send_to(request: HttpRequest, target: str) -> HttpResponse:
+    """To ``target``, back to this page afterwards when it was a plain GET (htmx: a full-page redirect)."""
     if request.headers.get("HX-Request") == "true":
         response = HttpResponse(status=401)
         response["HX-Redirect"] = target
