@@ -755,7 +755,7 @@ def two_step_on(users: Any) -> str:
     Returns what their sessions hold once they gave a code (``totp.SESSION_KEY``)."""
     enabled_at = clock.now()
     AgentProfile.objects.filter(user__in=users).update(
-        totp_secret=totp.new_secret(), totp_enabled_at=enabled_at
+        totp_secret=totp.seal(totp.new_secret()), totp_enabled_at=enabled_at
     )
     return enabled_at.isoformat()
 

@@ -57,7 +57,7 @@ def do_verify_two_factor_code(
     A wrong code is audited."""
     if profile.two_factor_on:
         step = totp.matching_step(
-            profile.totp_secret, code, clock.now().timestamp(), after_step=profile.totp_last_step
+            totp.unseal(profile.totp_secret), code, clock.now().timestamp(), after_step=profile.totp_last_step
         )
         if step is not None:
             used = AgentProfile.objects.filter(pk=profile.pk, totp_last_step__lt=step).update(
@@ -121,7 +121,7 @@ def do_enable_two_factor(
         profile = AgentProfile.objects.select_for_update().select_related("user").get(pk=profile.pk)
         if profile.two_factor_on:
             raise ActionError(str(_("Two-step sign-in is already on for this account.")))
-        profile.totp_secret = secret
+        profile.totp_secret = totp.seal(secret)
         profile.totp_enabled_at = clock.now()
         profile.totp_last_step = step
         profile.totp_recovery = totp.recovery_digests(codes)

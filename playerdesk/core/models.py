@@ -4,8 +4,6 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from playerdesk.core.fields import EncryptedCharField
-
 
 class Counter(models.Model):
     """Named monotonic counters (reference sequence on SQLite; PostgreSQL uses a native sequence)."""
@@ -51,10 +49,10 @@ class AgentProfile(models.Model):
     status = models.CharField(max_length=10, choices=AgentStatus.choices, default=AgentStatus.OFFLINE)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     max_concurrent_chats = models.PositiveSmallIntegerField(default=3)
-    # The second factor of sign-in (``playerdesk.core.totp``): the authenticator key, encrypted with the
-    # files key; on since ``totp_enabled_at`` (null: off); the last time step whose code was used (a code
-    # is good once).
-    totp_secret = EncryptedCharField(max_length=200, blank=True)
+    # The second factor of sign-in (``playerdesk.core.totp``): the authenticator key, sealed with the files
+    # key and opened only to check a code (``totp.unseal``), not each time the profile is read; on since
+    # ``totp_enabled_at`` (null: off); the last time step whose code was used (a code is good once).
+    totp_secret = models.CharField(max_length=200, blank=True)
     totp_enabled_at = models.DateTimeField(null=True, blank=True)
     totp_last_step = models.BigIntegerField(default=0)
     # Keyed hashes of the recovery codes not used yet (``totp.recovery_digest``).

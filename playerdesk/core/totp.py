@@ -7,13 +7,19 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import secrets
 import struct
 from typing import Any
 from urllib.parse import quote, urlencode
 
 import segno
+from cryptography.fernet import Fernet, InvalidToken
 from django.utils.crypto import salted_hmac
+
+from playerdesk.core.storage import files_key
+
+log = logging.getLogger(__name__)
 
 STEP_SECONDS = 30
 DIGITS = 6
@@ -28,6 +34,22 @@ DRIFT_STEPS = 1
 def new_secret() -> str:
     """160 random bits, base32 without padding (32 characters), as RFC 4226 recommends."""
     return base64.b32encode(secrets.token_bytes(20)).decode("ascii")
+
+
+def seal(secret: str) -> str:
+    """The key as stored: encrypted with the files key."""
+    return Fernet(files_key()).encrypt(secret.encode("ascii")).decode("ascii")
+
+
+def unseal(sealed: str) -> str:
+    """The stored key in clear, or "" (no code matches) when it cannot be decrypted with the files key."""
+    if not sealed:
+        return ""
+    try:
+        return Fernet(files_key()).decrypt(sealed.encode("ascii")).decode("ascii")
+    except (InvalidToken, ValueError):
+        log.error("a stored authenticator key cannot be decrypted with the configured files key")
+        return ""
 
 
 def code_at(secret: str, step: int) -> str:

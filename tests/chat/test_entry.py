@@ -108,7 +108,7 @@ async def test_staff_sockets_need_two_step_sign_in_when_the_desk_requires_it(
 
     def turn_on() -> None:
         AgentProfile.objects.filter(user=chat_agent).update(
-            totp_secret=totp.new_secret(), totp_enabled_at=clock.now()
+            totp_secret=totp.seal(totp.new_secret()), totp_enabled_at=clock.now()
         )
 
     await database_sync_to_async(turn_on)()

@@ -83,6 +83,10 @@ def test_codes_follow_rfc_6238_and_accept_one_step_of_drift() -> None:
     for bad in ["", "00592", "0059245", "abcdef", "٠٠٥٩٢٤", "005924\x00"]:
         assert totp.matching_step(secret, bad, now) is None
     assert len(totp.new_secret()) == 32 and totp.new_secret() != totp.new_secret()
+    key = totp.new_secret()
+    sealed = totp.seal(key)
+    assert key not in sealed and totp.unseal(sealed) == key
+    assert totp.unseal("gAAAA-not-a-token") == "" and totp.unseal("") == ""  # no code matches then
     uri = totp.provisioning_uri(secret, "alice", "PlayerDesk")
     assert uri.startswith("otpauth://totp/PlayerDesk:alice?secret=" + secret)
     assert "issuer=PlayerDesk" in uri and "period=30" in uri and "digits=6" in uri
@@ -118,7 +122,7 @@ def test_an_agent_sets_it_up_with_the_qr_code_and_a_code_from_the_app(agent: Use
     assert not RECOVERY_CODE.findall(client.get(SECURITY).content.decode())  # shown once
     profile = AgentProfile.objects.get(user=agent)
     assert len(profile.totp_recovery) == 10 and not set(codes) & set(profile.totp_recovery)
-    assert profile.two_factor_on and profile.totp_secret == secret
+    assert profile.two_factor_on and totp.unseal(profile.totp_secret) == secret
     with connection.cursor() as cursor:  # the key is stored encrypted
         cursor.execute("SELECT totp_secret FROM core_agentprofile WHERE id = %s", [profile.pk])
         assert secret not in cursor.fetchone()[0]
