@@ -76,6 +76,7 @@ def session_user(scope: dict[str, Any]) -> Any:
     agent whose session did not give its second step, or (when the desk requires it) an agent without
     one, is anonymous here. Runs on a database thread."""
     user = scope.get("user")
+    store = None
     if user is None:
         cookies = parse_cookie(_header(scope, b"cookie") or "")
         key = cookies.get(settings.SESSION_COOKIE_NAME)
@@ -83,10 +84,11 @@ def session_user(scope: dict[str, Any]) -> Any:
             return AnonymousUser()
         store = import_module(settings.SESSION_ENGINE).SessionStore(key)
         user = auth.get_user(types.SimpleNamespace(session=store))  # type: ignore[arg-type]
-        agent = getattr(user, "agent", None) if user.is_authenticated else None
-        if agent is not None and not totp.session_passed(agent, store):
-            return AnonymousUser()
     agent = getattr(user, "agent", None) if user.is_authenticated else None
-    if agent is not None and settings.STAFF_2FA_REQUIRED and not agent.two_factor_on:
+    if agent is None:
+        return user
+    if store is not None and not totp.session_passed(agent, store):
+        return AnonymousUser()
+    if settings.STAFF_2FA_REQUIRED and not agent.two_factor_on:
         return AnonymousUser()
     return user
