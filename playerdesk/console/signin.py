@@ -40,6 +40,7 @@ from playerdesk.core.actions import (
     do_disable_two_factor,
     do_enable_two_factor,
     do_new_recovery_codes,
+    do_record_sign_in,
     do_set_agent_status,
     do_verify_two_factor_code,
 )
@@ -57,9 +58,13 @@ WRONG_CODE = gettext_lazy(
 )
 
 
-def _came_online(request: HttpRequest) -> None:
+def _signed_in(request: HttpRequest, *, second_step: bool) -> None:
+    """After a sign-in: audited, and an offline agent comes online."""
     agent = agent_of(request.user)
-    if agent is not None and agent.status == AgentStatus.OFFLINE:
+    if agent is None:
+        return
+    do_record_sign_in(agent, second_step=second_step, request=request)
+    if agent.status == AgentStatus.OFFLINE:
         do_set_agent_status(agent, AgentStatus.ONLINE, actor=request.user, request=request)
 
 
@@ -91,7 +96,7 @@ class ConsoleLoginView(LoginView):
             }
             return redirect("console:login_code")
         response = super().form_valid(form)
-        _came_online(self.request)
+        _signed_in(self.request, second_step=False)
         return response
 
 
@@ -143,7 +148,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
             request.session.pop(PENDING_KEY, None)
             totp.mark_session(user.agent, request.session)
             clear_login_failures(username)
-            _came_online(request)
+            _signed_in(request, second_step=True)
             return HttpResponseRedirect(_safe_next(request, pending.get("next", "")))
         register_login_failure(username)
         if totp.normalize(code) is None and totp.recovery_digest(code) is None:

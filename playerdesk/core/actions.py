@@ -45,6 +45,20 @@ def do_set_agent_status(
     return profile
 
 
+def do_record_sign_in(
+    profile: AgentProfile, *, second_step: bool, request: HttpRequest | None = None
+) -> None:
+    """An agent signed in to the console: who, from where, and whether with the second step."""
+    audit.record(
+        "agent.signed_in",
+        object_type="agent",
+        object_id=str(profile.pk),
+        user=profile.user,
+        request=request,
+        data={"second_step": second_step},
+    )
+
+
 # ---------------------------------------------------------------- second factor (TOTP)
 
 

@@ -153,6 +153,8 @@ def test_sign_in_asks_for_the_code_after_the_password(agent: User) -> None:
     assert done.status_code == 302 and done["Location"] == "/desk/"
     assert client.get("/desk/").status_code == 200
     assert AgentProfile.objects.get(user=agent).status == AgentStatus.ONLINE
+    signed_in = AuditLog.objects.get(action="agent.signed_in", actor=agent)
+    assert signed_in.data == {"second_step": True} and signed_in.ip == "127.0.0.1"
     # The same code cannot sign in a second time, even within its 30 seconds.
     other = Client()
     password_step(other, later)
@@ -226,6 +228,7 @@ def test_agents_without_it_sign_in_with_the_password_alone_when_the_desk_allows(
     response = client.post("/desk/login/", {"username": "alice", "password": PASSWORD})
     assert response.status_code == 302 and response["Location"] == "/desk/"
     assert client.get("/desk/").status_code == 200
+    assert AuditLog.objects.get(action="agent.signed_in", actor=agent).data == {"second_step": False}
 
 
 # ---------------------------------------------------------------- the desk's rule
