@@ -267,11 +267,7 @@ def do_mark_deliverable(address: str, *, actor: Any, request: HttpRequest | None
     """An agent confirmed the address works again (the player said so by phone or chat): mail goes to it
     again. True when it was marked. Audited."""
     with transaction.atomic():
-        mark = (
-            UndeliverableAddress.objects.select_for_update()
-            .filter(address=address.strip().lower()[:320])
-            .first()
-        )
+        mark = UndeliverableAddress.marks_of(address).select_for_update().first()
         if mark is None:
             return False
         audit.record(
@@ -288,7 +284,7 @@ def do_mark_deliverable(address: str, *, actor: Any, request: HttpRequest | None
 
 def undeliverable(address: str) -> UndeliverableAddress | None:
     """The undeliverable mark of ``address`` (stored lower-cased), if any."""
-    return UndeliverableAddress.objects.filter(address=address.strip().lower()[:320]).first()
+    return UndeliverableAddress.marks_of(address).first()
 
 
 def not_sent_reason(mark: UndeliverableAddress) -> str:

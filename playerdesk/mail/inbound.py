@@ -714,7 +714,7 @@ def mark_undeliverable(
 
 def clear_undeliverable(address: str) -> bool:
     """The player wrote in from ``address``: it is deliverable again. True when it was marked."""
-    deleted, _ = UndeliverableAddress.objects.filter(address=address.strip().lower()[:320]).delete()
+    deleted, _ = UndeliverableAddress.marks_of(address).delete()
     return deleted > 0
 
 

@@ -206,3 +206,8 @@ class UndeliverableAddress(models.Model):
     count = models.PositiveIntegerField(default=1)
     outbound = models.ForeignKey(OutboundEmail, null=True, blank=True, on_delete=models.SET_NULL)
     inbound = models.ForeignKey(InboundEmail, null=True, blank=True, on_delete=models.SET_NULL)
+
+    @staticmethod
+    def marks_of(address: str) -> models.QuerySet[UndeliverableAddress]:
+        """The mark of ``address`` as it is stored (trimmed, lower-cased), if any."""
+        return UndeliverableAddress.objects.filter(address=address.strip().lower()[:320])
