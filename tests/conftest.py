@@ -75,6 +75,18 @@ def supervisor(make_agent: Callable[..., User]) -> User:
     return make_agent("sam", role=Role.SUPERVISOR)
 
 
+def signed_in_with_code(user: User) -> Client:
+    """A console session that went through both steps of sign-in (as ``login_code`` leaves it)."""
+    from playerdesk.core import totp
+
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    totp.mark_session(AgentProfile.objects.get(user=user), session)
+    session.save()
+    return client
+
+
 @pytest.fixture
 def agent_client(agent: User) -> Client:
     client = Client()

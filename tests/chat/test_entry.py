@@ -15,6 +15,7 @@ from django.test import Client
 from playerdesk.core import clock, totp
 from playerdesk.core.models import AgentProfile
 from tests.chat.conftest import receive_until
+from tests.conftest import signed_in_with_code
 
 pytestmark = [pytest.mark.anyio, pytest.mark.django_db(transaction=True)]
 SITE = b"http://127.0.0.1:8000"
@@ -38,12 +39,11 @@ async def cookie_for(user: User, *, with_code: bool = False) -> tuple[bytes, byt
     """The session cookie of ``user`` signed in (``with_code``: through the second step too)."""
 
     def sign_in() -> str:
-        client = Client()
-        client.force_login(user)
         if with_code:
-            session = client.session
-            totp.mark_session(AgentProfile.objects.get(user=user), session)
-            session.save()
+            client = signed_in_with_code(user)
+        else:
+            client = Client()
+            client.force_login(user)
         return str(client.cookies["sessionid"].value)
 
     return b"cookie", f"sessionid={await database_sync_to_async(sign_in)()}".encode()

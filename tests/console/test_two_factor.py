@@ -18,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 
 from playerdesk.core import clock, totp
 from playerdesk.core.models import AgentProfile, AgentStatus, AuditLog
+from tests.conftest import signed_in_with_code
 
 pytestmark = pytest.mark.django_db
 
@@ -47,16 +48,6 @@ def set_up(user: User, moment: dt.datetime = T0) -> tuple[str, list[str]]:
 
 def turned_on(user: User, moment: dt.datetime = T0) -> str:
     return set_up(user, moment)[0]
-
-
-def signed_in_with_code(user: User) -> Client:
-    """A console session that went through both steps (as ``login_code`` leaves it)."""
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    totp.mark_session(AgentProfile.objects.get(user=user), session)
-    session.save()
-    return client
 
 
 def password_step(client: Client, moment: dt.datetime, next_url: str = "") -> Any:
