@@ -273,7 +273,7 @@ def cmd_run(options: argparse.Namespace) -> int:
 
 
 def _load_demo(cases: int) -> None:
-    from playerdesk.core import demo
+    from playerdesk.console import demo
 
     def progress(done: int, total: int) -> None:
         if done % 250 == 0 or done == total:
@@ -299,7 +299,7 @@ def _print_banner() -> None:
         f"  health          {base}/healthz",
     ]
     if conf.DEMO:
-        from playerdesk.core import demo
+        from playerdesk.console import demo
 
         lines.append(f"  demo logins (password '{demo.DEMO_PASSWORD}' for all):")
         lines += [f"    {username:<8} {about}" for username, _password, about in demo.logins()]

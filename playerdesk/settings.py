@@ -155,6 +155,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "playerdesk.core.context_processors.playerdesk",
+                "playerdesk.console.context_processors.desk_chrome",
             ],
         },
     }
@@ -350,6 +351,30 @@ DOCUMENT_LINK_DAYS = env_int("PLAYERDESK_DOCUMENT_LINK_DAYS", 7)
 DOCUMENT_REMINDER_DAYS = env_int("PLAYERDESK_DOCUMENT_REMINDER_DAYS", 3)
 MAX_DOCUMENT_PIXELS = env_int("PLAYERDESK_MAX_DOCUMENT_PIXELS", 50_000_000)
 RESPONSIBLE_GAMBLING_TEAM = env_str("PLAYERDESK_RESPONSIBLE_GAMBLING_TEAM", "responsible-gambling")
+
+# Explicit, ordered hook lists (DESIGN.md §3): how a lower layer lets the layers above it react, without
+# importing them. Each list is documented where it is called.
+HOOKS: dict[str, list[str]] = {
+    # Blocks of the console's case page, in page order (``console.panels``; ``core.panels.Panel``).
+    "case_panels": [
+        "playerdesk.sla.panels.clocks_panel",
+        "playerdesk.players.panels.head_panel",
+        "playerdesk.chat.panels.chat_panel",
+        "playerdesk.players.panels.side_panel",
+        "playerdesk.players.panels.main_panel",
+        "playerdesk.mail.panels.side_panel",
+        "playerdesk.triage.panels.triage_panel",
+    ],
+    # A case changed: ``(ticket, fields)``, under the case's lock before its row is written
+    # (``tickets.actions.save_case``).
+    "case_changed": ["playerdesk.sla.clocks.on_ticket_changed"],
+    # Channels asked in turn to take an agent's reply, an automatic update, a notice (``tickets.delivery``).
+    "reply_delivery": ["playerdesk.chat.delivery.deliver_reply", "playerdesk.mail.delivery.deliver_reply"],
+    "update_delivery": ["playerdesk.chat.delivery.deliver_update", "playerdesk.mail.delivery.deliver_update"],
+    "notice_delivery": ["playerdesk.mail.delivery.deliver_notice"],
+    # An agent's presence changed: ``(profile, previous, status)`` (``core.actions.do_set_agent_status``).
+    "agent_status": ["playerdesk.triage.actions.on_agent_status"],
+}
 
 LOGGING = {
     "version": 1,

@@ -11,15 +11,12 @@ from django.db import connection, transaction
 
 from playerdesk.api.models import ApiToken, TokenRole
 from playerdesk.core import audit, clock
+from playerdesk.core.errors import ActionError
 from playerdesk.core.text import clean_line
 from playerdesk.tickets.actions import Requester, check_email, do_create_ticket
 from playerdesk.tickets.models import Message, MessageKind, Ticket
 
 TOKEN_PREFIX = "pdk_"  # noqa: S105 (a public marker, not a secret)
-
-
-class TokenError(ValueError):
-    pass
 
 
 def hash_token(token: str) -> str:
@@ -28,7 +25,7 @@ def hash_token(token: str) -> str:
 
 def do_create_token(name: str, role: str, *, user: Any = None, actor: Any = None) -> tuple[str, ApiToken]:
     if role not in TokenRole.values:
-        raise TokenError(f"Unknown role {role!r}; choose one of {', '.join(TokenRole.values)}.")
+        raise ActionError(f"Unknown role {role!r}; choose one of {', '.join(TokenRole.values)}.")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         row = ApiToken.objects.create(

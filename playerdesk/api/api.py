@@ -22,9 +22,9 @@ from ninja.renderers import JSONRenderer
 
 from playerdesk.api.auth import BearerAuth, TokenRateLimit
 from playerdesk.api.views import router as tickets_router
+from playerdesk.core.errors import ActionError
 from playerdesk.core.text import clean_text
 from playerdesk.players.api import router as players_router
-from playerdesk.tickets.actions import ActionError
 
 log = logging.getLogger(__name__)
 

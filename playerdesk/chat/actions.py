@@ -36,9 +36,11 @@ from playerdesk.chat.models import (
 )
 from playerdesk.core import clock
 from playerdesk.core.audit import actor_label
+from playerdesk.core.errors import ActionError
 from playerdesk.core.models import Team
 from playerdesk.core.text import clean_line
 from playerdesk.tickets import actions as tickets
+from playerdesk.tickets import delivery
 from playerdesk.tickets.models import Channel, Message, Ticket
 
 MAX_BODY_CHARS = 4000
@@ -340,7 +342,7 @@ def do_add_player_file(
                 author_name=name,
             )
             attachment = do_add_attachment(ticket, filename=filename, data=data, message=message)
-        except tickets.ActionError as exc:
+        except ActionError as exc:
             raise ChatError("bad_file", str(exc)) from exc
         entry = append_entry(
             conversation,
@@ -406,7 +408,7 @@ def do_agent_message(conversation: Conversation, user: AbstractBaseUser, *, cid:
                 tickets.do_reply(
                     conversation.ticket, author=user, body=body, force=True, live_chat=True, locked=True
                 )
-            except tickets.ActionError as exc:
+            except ActionError as exc:
                 raise ChatError("refused", str(exc)) from exc
         if reply.entry is None:  # the case moved on to another conversation meanwhile
             return conversation.entries.get(sender="agent", client_id=cid)
@@ -519,26 +521,21 @@ def push_state(conversation: Conversation, *, player: bool = True, position: int
 # ---------------------------------------------------------------- transcripts and the offline form
 
 
-def do_request_transcript(conversation: Conversation) -> Any:
+def do_request_transcript(conversation: Conversation) -> None:
     """Email the conversation so far to the player (in the case language)."""
-    from playerdesk.mail.actions import do_queue_email
-
     with transaction.atomic():
         ticket = Ticket.objects.get(pk=conversation.ticket_id)
         lines = [
             {"at": e.created_at, "name": e.author_name, "from": e.sender, "body": e.body, "event": e.event}
             for e in ChatEntry.objects.filter(conversation=conversation, public=True).order_by("seq")[:2000]
         ]
-        tickets_email = do_queue_email(
+        delivery.send_notice(
+            ticket,
             kind="chat_transcript",
-            to=ticket.requester_email,
             template="chat_transcript",
             context={"ticket": ticket, "lines": lines},
-            language=ticket.language,
-            ticket=ticket,
         )
         _event(_lock(conversation), "transcript_sent")
-    return tickets_email
 
 
 def do_offline_message(
@@ -574,7 +571,7 @@ def do_offline_message(
                 external_id=external_id,
             )
             queue_acknowledgement(ticket)
-    except tickets.ActionError as exc:
+    except ActionError as exc:
         raise ChatError("invalid", str(exc)) from exc
     return ticket
 

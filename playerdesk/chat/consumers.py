@@ -32,9 +32,9 @@ from playerdesk.chat.actions import ChatError
 from playerdesk.chat.models import Conversation
 from playerdesk.chat.protocol import PlayerProtocol, error
 from playerdesk.core import clock, events
+from playerdesk.core.access import agent_of
 from playerdesk.core.models import Team
 from playerdesk.core.sockets import session_user
-from playerdesk.tickets.access import agent_of
 
 T = TypeVar("T")
 MAX_FRAME_CHARS = 16_384

@@ -6,7 +6,7 @@ from typing import Any
 
 from playerdesk.chat import actions, frames
 from playerdesk.chat.models import WAITING_STATES, Conversation, ConversationState, Offer, OfferState
-from playerdesk.tickets.access import agent_of
+from playerdesk.core.access import agent_of
 
 RESYNC_GAP = 300
 

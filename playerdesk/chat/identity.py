@@ -26,9 +26,11 @@ from django.utils.translation import gettext_lazy as _
 
 from playerdesk.chat.models import ChatSession, UsedToken
 from playerdesk.core import clock
+from playerdesk.core.enums import Language
+from playerdesk.core.errors import ActionError
 from playerdesk.core.text import clean_line
-from playerdesk.players.actions import PlayerError, do_create_player
-from playerdesk.players.models import Language, Player
+from playerdesk.players.actions import do_create_player
+from playerdesk.players.models import Player
 
 MAX_TOKEN_SECONDS = 15 * 60
 LEEWAY_SECONDS = 10
@@ -149,7 +151,7 @@ def _player_for(claims: PlayerClaims) -> Player:
             last_name=claims.last_name,
             locale=claims.locale or Language.EN,
         )
-    except PlayerError as exc:
+    except ActionError as exc:
         raise IdentityError(
             "token_invalid", _("We could not verify who you are. Please sign in again.")
         ) from exc

@@ -7,8 +7,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from playerdesk.core.enums import Language
 from playerdesk.core.models import AgentProfile, Team
-from playerdesk.players.models import Language, Player
+from playerdesk.players.models import Player
 from playerdesk.tickets.models import Message, Ticket
 
 

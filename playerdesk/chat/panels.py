@@ -7,8 +7,8 @@ from django.http import HttpRequest
 
 from playerdesk.chat.actions import player_is_live
 from playerdesk.chat.models import Conversation, ConversationState
-from playerdesk.console.panels import Panel
-from playerdesk.tickets.access import agent_of
+from playerdesk.core.access import agent_of
+from playerdesk.core.panels import Panel
 from playerdesk.tickets.models import Channel, Ticket
 
 

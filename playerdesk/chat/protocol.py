@@ -26,7 +26,8 @@ from playerdesk.chat import actions, frames, identity, routing
 from playerdesk.chat.actions import ChatError
 from playerdesk.chat.identity import IdentityError
 from playerdesk.chat.models import WAITING_STATES, ChatSession, Conversation, ConversationState
-from playerdesk.tickets.actions import ActionError, check_email
+from playerdesk.core.errors import ActionError
+from playerdesk.tickets.actions import check_email
 
 RESYNC_GAP = 200
 MAX_TRANSCRIPTS = 3

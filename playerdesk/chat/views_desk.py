@@ -10,9 +10,9 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from playerdesk.console.views import agent_required, chrome, team_ids_of
+from playerdesk.core.access import agent_of, team_ids_of
+from playerdesk.core.decorators import agent_required
 from playerdesk.core.models import AgentProfile, Team
-from playerdesk.tickets.access import agent_of
 from playerdesk.tickets.models import Macro
 
 
@@ -67,5 +67,4 @@ def chats(request: HttpRequest) -> HttpResponseBase:
         "watch": request.GET.get("watch", "")[:12],
         "labels": labels(),
     }
-    context.update(chrome(request, agent, team_ids_of(agent)))
     return render(request, "chat/desk.html", context)

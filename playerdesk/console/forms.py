@@ -11,8 +11,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
+from playerdesk.core.enums import Language
 from playerdesk.core.models import AgentStatus
-from playerdesk.players.models import Language
 from playerdesk.tickets.models import Category, Channel, Priority, Status
 
 LOGIN_MAX_FAILURES = 5

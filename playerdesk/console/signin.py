@@ -34,8 +34,8 @@ from playerdesk.console.forms import (
     login_failures,
     register_login_failure,
 )
-from playerdesk.console.views import agent_required
 from playerdesk.core import clock, totp
+from playerdesk.core.access import agent_of
 from playerdesk.core.actions import (
     do_disable_two_factor,
     do_enable_two_factor,
@@ -44,9 +44,9 @@ from playerdesk.core.actions import (
     do_set_agent_status,
     do_verify_two_factor_code,
 )
+from playerdesk.core.decorators import agent_required
+from playerdesk.core.errors import ActionError
 from playerdesk.core.models import AgentStatus
-from playerdesk.tickets.access import agent_of
-from playerdesk.tickets.actions import ActionError
 
 PENDING_KEY = "console:2fa-pending"
 ENROL_KEY = "console:2fa-key"

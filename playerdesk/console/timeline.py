@@ -10,9 +10,9 @@ from typing import Any
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from playerdesk.core.enums import Language
 from playerdesk.core.models import Team
 from playerdesk.core.text import sanitize_html
-from playerdesk.players.models import Language
 from playerdesk.sla.models import clock_change_label, target_label
 from playerdesk.tickets.models import Category, Channel, Message, Priority, Status, TicketEvent
 

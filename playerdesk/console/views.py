@@ -9,15 +9,12 @@ import base64
 import binascii
 import datetime as dt
 import json
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.models import AbstractBaseUser
-from django.contrib.auth.views import redirect_to_login
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from playerdesk.console import panels, queues, timeline
+from playerdesk.console.chrome import chrome
 from playerdesk.console.forms import (
     ANY_STATUS,
     QUEUE_TABS,
@@ -36,11 +34,14 @@ from playerdesk.console.forms import (
     parse_id,
 )
 from playerdesk.core import refs
+from playerdesk.core.access import team_ids_of
 from playerdesk.core.actions import do_set_agent_status
-from playerdesk.core.models import AgentProfile, AgentStatus, Team
+from playerdesk.core.decorators import agent_required, bad_request, is_htmx, supervisor_required
+from playerdesk.core.enums import Language
+from playerdesk.core.errors import ActionError
+from playerdesk.core.models import AgentProfile, Team
 from playerdesk.core.text import sanitize_html
 from playerdesk.mail.models import OutboundEmail
-from playerdesk.players.models import Language
 from playerdesk.tickets import actions
 from playerdesk.tickets.access import access_ticket, agent_of, visible_tickets
 from playerdesk.tickets.models import (
@@ -53,85 +54,7 @@ from playerdesk.tickets.models import (
 )
 from playerdesk.tickets.search import search
 
-View = Callable[..., HttpResponseBase]
-
-
 # ---------------------------------------------------------------- helpers
-
-
-def is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def forbidden(request: HttpRequest, message: str | None = None) -> HttpResponse:
-    return render(
-        request,
-        "console/forbidden.html",
-        {"message": message or _("Your account has no access to this part of the console.")},
-        status=403,
-    )
-
-
-def bad_request(request: HttpRequest, message: str) -> HttpResponse:
-    if is_htmx(request):
-        return render(request, "console/_feedback.html", {"error": message}, status=400)
-    return render(request, "console/bad_request.html", {"message": message}, status=400)
-
-
-def agent_required(view: View) -> View:
-    """Signed-in agents only: others are sent to the sign-in page, non-agents get 403."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not request.user.is_authenticated:
-            if is_htmx(request):
-                response = HttpResponse(status=401)
-                response["HX-Redirect"] = settings.LOGIN_URL
-                return response
-            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
-        if agent_of(request.user) is None:
-            return forbidden(request)
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def supervisor_required(view: View) -> View:
-    @wraps(view)
-    @agent_required
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not agent_of(request.user).is_supervisor:
-            return forbidden(request, _("Only supervisors and administrators can open this page."))
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def chrome(
-    request: HttpRequest, agent: AgentProfile, team_ids: list[int], visible: QuerySet[Ticket] | None = None
-) -> dict[str, Any]:
-    """What every console page shows around its content: queue counts, presence, the status menu."""
-    if visible is None:
-        visible = visible_tickets(request.user)
-    counts = queues.tab_counts(visible, request.user, team_ids)
-    nav = [
-        {"tab": tab, "label": label, "count": counts[tab], "capped": counts[tab] >= queues.COUNT_CAP}
-        for tab, label in QUEUE_TABS.items()
-    ]
-    presence: list[AgentProfile] = []
-    if agent.is_supervisor:
-        presence = list(AgentProfile.objects.only("id", "display_name", "status", "role"))
-    return {
-        "agent": agent,
-        "nav": nav,
-        "presence": presence,
-        "status_form": AgentStatusForm(initial={"status": agent.status}),
-        "agent_statuses": AgentStatus.choices,
-    }
-
-
-def team_ids_of(agent: AgentProfile) -> list[int]:
-    return list(agent.teams.values_list("pk", flat=True))
 
 
 @require_POST
@@ -353,7 +276,7 @@ def ticket_reply(request: HttpRequest, reference: str) -> HttpResponseBase:
             }
         )
         return render_ticket(request, fresh, status=409, form=held, new_after=exc.since_seq)
-    except actions.ActionError as exc:
+    except ActionError as exc:
         return render_ticket(request, ticket, status=400, form=form, error=str(exc))
     messages.success(request, _("Internal note added.") if internal else _("Reply sent to the player."))
     return redirect(ticket_url(ticket) + "#latest")
@@ -364,10 +287,10 @@ def _team_value(raw: str) -> Team | None:
         return None
     pk = parse_id(raw)
     if pk is None:
-        raise actions.ActionError(_("Unknown team."))
+        raise ActionError(_("Unknown team."))
     team = Team.objects.filter(pk=pk, is_active=True).first()
     if team is None:
-        raise actions.ActionError(_("Unknown team."))
+        raise ActionError(_("Unknown team."))
     return team
 
 
@@ -378,17 +301,17 @@ def _assignee_value(request: HttpRequest, raw: str) -> AbstractBaseUser | None:
         return request.user  # type: ignore[return-value]
     pk = parse_id(raw)
     if pk is None:
-        raise actions.ActionError(_("Unknown agent."))
+        raise ActionError(_("Unknown agent."))
     profile = AgentProfile.objects.select_related("user").filter(pk=pk, user__is_active=True).first()
     if profile is None:
-        raise actions.ActionError(_("Unknown agent."))
+        raise ActionError(_("Unknown agent."))
     return profile.user
 
 
 def _priority_value(raw: str) -> int:
     value = parse_id(raw)
     if value is None:
-        raise actions.ActionError(_("Unknown priority."))
+        raise ActionError(_("Unknown priority."))
     return value
 
 
@@ -419,9 +342,9 @@ def ticket_change(request: HttpRequest, reference: str, field: str) -> HttpRespo
         else:
             names = [n for n in raw.replace("\n", ",").split(",") if n.strip()]
             actions.do_set_tags(ticket, names, actor=actor)
-    except actions.ActionError as exc:
+    except ActionError as exc:
         if is_htmx(request):
-            return render(request, "console/_feedback.html", {"error": str(exc)}, status=400)
+            return render(request, "core/_feedback.html", {"error": str(exc)}, status=400)
         return render_ticket(request, ticket, status=400, error=str(exc))
     messages.success(request, _("Case updated."))
     if is_htmx(request):
@@ -449,7 +372,7 @@ def macro_render(request: HttpRequest, reference: str, macro_id: int) -> HttpRes
     macro = _macro_for(ticket, macro_id)
     try:
         text = actions.render_macro(macro, ticket, agent_of(request.user).display_name)
-    except actions.ActionError as exc:
+    except ActionError as exc:
         return bad_request(request, str(exc))
     return HttpResponse(text, content_type="text/plain; charset=utf-8")
 
@@ -484,7 +407,7 @@ def macro_apply(request: HttpRequest, reference: str, macro_id: int) -> HttpResp
             }
         )
         return render_ticket(request, fresh, status=409, form=held, new_after=exc.since_seq)
-    except actions.ActionError as exc:
+    except ActionError as exc:
         return render_ticket(request, ticket, status=400, error=str(exc))
     messages.success(request, _("Macro “%(name)s” sent.") % {"name": macro.name})
     return redirect(ticket_url(ticket) + "#latest")

@@ -9,14 +9,17 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from playerdesk.core import audit, clock, events, totp
+from playerdesk.core.errors import ActionError
+from playerdesk.core.hooks import hooks
 from playerdesk.core.models import AgentProfile, AgentStatus
-from playerdesk.tickets.actions import ActionError
 
 
 def do_set_agent_status(
     profile: AgentProfile, status: str, *, actor: Any = None, request: HttpRequest | None = None
 ) -> AgentProfile:
-    """Set an agent's presence (online / away / offline), audited and pushed to connected consoles."""
+    """Set an agent's presence (online / away / offline), audited and pushed to connected consoles. The
+    functions of ``settings.HOOKS["agent_status"]`` follow the change inside its transaction:
+    ``(profile, previous, status)``."""
     if status not in AgentStatus.values:
         raise ActionError(f"Unknown status: {status!r}.")
     with transaction.atomic():
@@ -39,9 +42,8 @@ def do_set_agent_status(
             events.DESK_GROUP,
             {"kind": "agent_status", "agent": profile.pk, "name": profile.display_name, "status": status},
         )
-        from playerdesk.triage.actions import on_agent_status
-
-        on_agent_status(profile, previous, status)  # re-offer their chats, or take waiting cases
+        for react in hooks("agent_status"):  # re-offer their chats, or take waiting cases
+            react(profile, previous, status)
     return profile
 
 

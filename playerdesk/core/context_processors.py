@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from playerdesk.players.helplines import helplines_for
+from playerdesk.core.helplines import helplines_for
 
 
 def playerdesk(request: HttpRequest) -> dict[str, Any]:

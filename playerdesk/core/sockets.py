@@ -1,10 +1,11 @@
 """The WebSocket entry: which socket a handshake opens, whether its page may open it, and who is on it.
 
 Two kinds of sockets. The chat widget's (``WIDGET_SOCKETS``) is embedded in the operator's sites: the
-page's origin must be one of the widget's origins (``playerdesk.chat.origins``), and this site's cookies
-mean nothing there (the widget says who it is in its first frame). The staff sockets (``STAFF_SOCKETS``:
-console, chat screen) are this site's own pages: the origin must be one of ``ALLOWED_HOSTS`` (so no other
-site can open them with the agent's cookies), and the agent is the one signed in by the session cookie.
+page's origin must be one of the widget's origins (the chat app's validator, given by ``asgi``), and this
+site's cookies mean nothing there (the widget says who it is in its first frame). The staff sockets
+(``STAFF_SOCKETS``: console, chat screen) are this site's own pages: the origin must be one of
+``ALLOWED_HOSTS`` (so no other site can open them with the agent's cookies), and the agent is the one
+signed in by the session cookie.
 
 One function does all of it, in place of a stack of middlewares: a chat server keeps thousands of
 sockets open, and each middleware would keep its own copy of the handshake and a suspended call per
@@ -42,11 +43,17 @@ def _origin(scope: dict[str, Any]) -> ParseResult | None:
     return urlparse(value) if value is not None else None
 
 
-def entry(http: App, widget: Mapping[str, App], staff: Mapping[str, App]) -> App:
+def entry(
+    http: App,
+    widget: Mapping[str, App],
+    staff: Mapping[str, App],
+    widget_origin: Callable[[ParseResult | None], bool],
+) -> App:
     """The ASGI application: HTTP to ``http``; a WebSocket to the consumer for its path, once the origin is
-    one it accepts (unknown paths and refused origins are closed during the handshake, HTTP 403 to the
-    browser). One function deep on purpose: every wrapping router stays suspended for each open socket."""
-    from playerdesk.chat.origins import WidgetOriginValidator
+    one it accepts (``widget_origin`` for the widget's sockets, this site's hosts for the staff's; unknown
+    paths and refused origins are closed during the handshake, HTTP 403 to the browser). One function deep
+    on purpose: every wrapping router stays suspended for each open socket."""
+    staff_origin = AllowedHostsOriginValidator(None).valid_origin
 
     async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "websocket":
@@ -54,10 +61,10 @@ def entry(http: App, widget: Mapping[str, App], staff: Mapping[str, App]) -> App
             return
         path = scope.get("path", "")
         if path in widget:
-            allowed = WidgetOriginValidator(None).valid_origin(_origin(scope))
+            allowed = widget_origin(_origin(scope))
             target = widget[path]
         elif path in staff:
-            allowed = AllowedHostsOriginValidator(None).valid_origin(_origin(scope))
+            allowed = staff_origin(_origin(scope))
             target = staff[path]
         else:
             allowed, target = False, None

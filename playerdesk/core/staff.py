@@ -14,13 +14,10 @@ from django.core.validators import validate_email, validate_slug
 from django.db import transaction
 
 from playerdesk.core import audit
+from playerdesk.core.enums import Language
+from playerdesk.core.errors import ActionError
 from playerdesk.core.models import AgentProfile, Role, Team
 from playerdesk.core.text import clean_line
-from playerdesk.players.models import Language
-
-
-class StaffError(ValueError):
-    """A refused change to teams or agents, with a message fit to show to the person who asked."""
 
 
 def check_languages(languages: Sequence[str]) -> list[str]:
@@ -30,11 +27,11 @@ def check_languages(languages: Sequence[str]) -> list[str]:
         if not code:
             continue
         if code not in Language.values:
-            raise StaffError(f"Unknown language {code!r}; choose from {', '.join(Language.values)}.")
+            raise ActionError(f"Unknown language {code!r}; choose from {', '.join(Language.values)}.")
         if code not in cleaned:
             cleaned.append(code)
     if not cleaned:
-        raise StaffError("An agent answers in at least one language.")
+        raise ActionError("An agent answers in at least one language.")
     return cleaned
 
 
@@ -42,7 +39,7 @@ def check_password(password: str, user: Any = None) -> str:
     try:
         validate_password(password, user)
     except ValidationError as exc:
-        raise StaffError(" ".join(exc.messages)) from exc
+        raise ActionError(" ".join(exc.messages)) from exc
     return password
 
 
@@ -58,13 +55,13 @@ def do_create_team(
     try:
         validate_slug(slug)
     except ValidationError as exc:
-        raise StaffError(f"A team slug uses letters, digits, - and _ only (got {slug!r}).") from exc
+        raise ActionError(f"A team slug uses letters, digits, - and _ only (got {slug!r}).") from exc
     name = clean_line(name, 100)
     if not name:
-        raise StaffError("A team needs a name.")
+        raise ActionError("A team needs a name.")
     with transaction.atomic():
         if Team.objects.filter(slug=slug).exists():
-            raise StaffError(f"A team {slug!r} already exists.")
+            raise ActionError(f"A team {slug!r} already exists.")
         team = Team.objects.create(
             slug=slug,
             name=name,
@@ -100,22 +97,22 @@ def do_create_agent(
     user_model = get_user_model()
     username = (username or "").strip()
     if not username or len(username) > 150:
-        raise StaffError("A username of 1 to 150 characters is required.")
+        raise ActionError("A username of 1 to 150 characters is required.")
     try:
         user_model.username_validator(username)
     except ValidationError as exc:
-        raise StaffError(" ".join(exc.messages)) from exc
+        raise ActionError(" ".join(exc.messages)) from exc
     email = (email or "").strip()
     try:
         validate_email(email)
     except ValidationError as exc:
-        raise StaffError("A valid email address is required.") from exc
+        raise ActionError("A valid email address is required.") from exc
     if role not in Role.values:
-        raise StaffError(f"Unknown role {role!r}; choose from {', '.join(Role.values)}.")
+        raise ActionError(f"Unknown role {role!r}; choose from {', '.join(Role.values)}.")
     languages = check_languages(languages)
     with transaction.atomic():
         if user_model.objects.filter(username=username).exists():
-            raise StaffError(f"A user {username!r} already exists.")
+            raise ActionError(f"A user {username!r} already exists.")
         user = user_model(username=username, email=email)
         if password is None and password_hash:
             user.password = password_hash
@@ -155,5 +152,5 @@ def teams_by_slug(slugs: Sequence[str]) -> list[Team]:
     missing = [s for s in wanted if s not in found]
     if missing:
         known = ", ".join(Team.objects.values_list("slug", flat=True)) or "none yet"
-        raise StaffError(f"Unknown team {', '.join(missing)} (known teams: {known}).")
+        raise ActionError(f"Unknown team {', '.join(missing)} (known teams: {known}).")
     return [found[s] for s in dict.fromkeys(wanted)]

@@ -30,6 +30,8 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from playerdesk.core import audit, clock
+from playerdesk.core.errors import ActionError
+from playerdesk.core.helplines import helplines_for
 from playerdesk.mail import loops
 from playerdesk.mail.models import (
     InboundEmail,
@@ -38,8 +40,7 @@ from playerdesk.mail.models import (
     OutboundStatus,
     UndeliverableAddress,
 )
-from playerdesk.players.helplines import helplines_for
-from playerdesk.tickets.actions import ActionError
+from playerdesk.tickets.links import case_link
 
 if TYPE_CHECKING:
     from playerdesk.tickets.models import Message, Ticket
@@ -321,8 +322,6 @@ def _record_failure(email: OutboundEmail, exc: Exception, now: object) -> None:
 
 
 def queue_reply_notification(ticket: Ticket, message: Message) -> OutboundEmail:
-    from playerdesk.portal.links import case_link
-
     return do_queue_email(
         kind="reply",
         to=ticket.requester_email,
@@ -334,8 +333,6 @@ def queue_reply_notification(ticket: Ticket, message: Message) -> OutboundEmail:
 
 
 def queue_case_link(ticket: Ticket, language: str) -> OutboundEmail:
-    from playerdesk.portal.links import case_link
-
     return do_queue_email(
         kind="case_link",
         to=ticket.requester_email,
@@ -351,8 +348,6 @@ def queue_acknowledgement(
 ) -> OutboundEmail:
     """The automatic 'we received your request' with the reference and our published response time.
     ``in_reply_to``: the player's email it answers (then it threads under it and is ``auto-replied``)."""
-    from playerdesk.portal.links import case_link
-
     return do_queue_email(
         kind="acknowledgement",
         to=ticket.requester_email,

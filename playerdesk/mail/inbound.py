@@ -27,6 +27,7 @@ from django.db import IntegrityError, connections, models, router, transaction
 from django.db.models import F, Q
 
 from playerdesk.core import audit, clock
+from playerdesk.core.errors import ActionError
 from playerdesk.core.storage import files_key
 from playerdesk.core.text import clean_line
 from playerdesk.mail import language, loops, threads
@@ -43,7 +44,7 @@ from playerdesk.mail.models import (
 from playerdesk.mail.parse import ParsedEmail, header_text, message_ids, parse, parse_address
 from playerdesk.players.models import Player
 from playerdesk.tickets import actions as ticket_actions
-from playerdesk.tickets.actions import ActionError, Requester
+from playerdesk.tickets.actions import Requester
 from playerdesk.tickets.models import Category, Channel, Message, Ticket
 
 log = logging.getLogger(__name__)

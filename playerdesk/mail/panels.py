@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from playerdesk.console.panels import Panel
+from playerdesk.core.panels import Panel
 from playerdesk.mail.actions import RESENDABLE
 from playerdesk.mail.models import CaseMail, InboundEmail, MailLink, OutboundEmail, UndeliverableAddress
 from playerdesk.mail.threads import reply_address

@@ -12,14 +12,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from playerdesk.console.views import agent_required, bad_request, chrome, supervisor_required, team_ids_of
 from playerdesk.core import audit
+from playerdesk.core.access import agent_of
+from playerdesk.core.decorators import agent_required, bad_request, supervisor_required
+from playerdesk.core.errors import ActionError
 from playerdesk.mail.actions import do_mark_deliverable, do_resend_email
 from playerdesk.mail.inbound import decrypt_raw, do_import_quarantined
 from playerdesk.mail.models import InboundEmail, InboundStatus, OutboundEmail
 from playerdesk.mail.parse import ParsedEmail, parse
-from playerdesk.tickets.access import access_ticket, agent_of
-from playerdesk.tickets.actions import ActionError
+from playerdesk.tickets.access import access_ticket
 
 MAX_HEADERS_SHOWN = 300
 QUARANTINE_STATUSES = [InboundStatus.QUARANTINED, InboundStatus.REJECTED]
@@ -40,7 +41,6 @@ def _visible_inbound(request: HttpRequest, pk: int) -> InboundEmail:
 @agent_required
 def inbound_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
     inbound = _visible_inbound(request, pk)
-    agent = agent_of(request.user)
     raw = decrypt_raw(inbound.raw)
     parsed: ParsedEmail | None = None
     error = ""
@@ -58,7 +58,6 @@ def inbound_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
         "error": error,
         "page": "mail",
     }
-    context.update(chrome(request, agent, team_ids_of(agent)))
     return render(request, "mail/desk/inbound.html", context)
 
 
@@ -83,7 +82,6 @@ def inbound_raw(request: HttpRequest, pk: int) -> HttpResponseBase:
 @require_GET
 @supervisor_required
 def quarantine(request: HttpRequest) -> HttpResponseBase:
-    agent = agent_of(request.user)
     qs = InboundEmail.objects.filter(status__in=QUARANTINE_STATUSES).only(
         "id", "received_at", "source", "envelope_from", "from_address", "subject", "size", "status", "reason"
     )
@@ -99,7 +97,6 @@ def quarantine(request: HttpRequest) -> HttpResponseBase:
         "next_before": rows[size - 1].pk if len(rows) > size else "",
         "page": "mail-quarantine",
     }
-    context.update(chrome(request, agent, team_ids_of(agent)))
     return render(request, "mail/desk/quarantine.html", context)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from django.db import transaction
 
 from playerdesk.core import audit, clock
+from playerdesk.core.errors import ActionError
 from playerdesk.core.text import clean_line, clean_text
 from playerdesk.players.models import (
     LIMIT_KINDS,
@@ -27,7 +28,7 @@ from playerdesk.players.models import (
     WebhookDelivery,
 )
 from playerdesk.players.webhooks import queue_webhook
-from playerdesk.tickets.actions import ActionError, _append_event, _lock, _save, _set_status
+from playerdesk.tickets.actions import append_event, lock_case, save_case, set_status
 from playerdesk.tickets.models import Attachment, Status, Ticket
 
 DETAIL_FIELDS = ("name", "address", "email", "phone")
@@ -130,7 +131,7 @@ def do_request_account_help(
         raise ActionError(f"Unknown kind of account request {kind!r}.")
     now = clock.now()
     with transaction.atomic():
-        ticket = _lock(ticket)
+        ticket = lock_case(ticket.pk)
         player = Player.objects.filter(pk=ticket.player_id or 0).first()
         if player is None:
             raise ActionError("Link the case to a player account first.")
@@ -163,13 +164,13 @@ def do_request_account_help(
             ticket=ticket,
             account_request=request,
         )
-        _append_event(
+        append_event(
             ticket,
             "account_request",
             actor,
             {"request": request.public_id, "kind": kind, **_summary(payload)},
         )
-        _save(ticket)
+        save_case(ticket)
         audit.record(
             f"account.{kind}", object_type="player", object_id=player.external_id, user=actor,
             data={"request": request.public_id, "case": ticket.reference, **_summary(payload)},
@@ -215,17 +216,17 @@ def do_record_request_result(
         request.result = {"status": status, "message": message, "at": now.isoformat()}
         request.updated_at = now
         request.save(update_fields=["status", "result_message", "effective_at", "result", "updated_at"])
-        ticket = _lock(request.ticket)
+        ticket = lock_case(request.ticket_id)
         data: dict[str, Any] = {"request": public_id, "kind": request.kind, "result": status}
         if message:
             data["message"] = message
         if effective_at:
             data["effective_at"] = effective_at.isoformat()
-        _append_event(ticket, "account_request_result", actor, data, label="Operator")
+        append_event(ticket, "account_request_result", actor, data, label="Operator")
         fields: list[str] = []
         if ticket.status == Status.WAITING_THIRD_PARTY:
-            fields = _set_status(ticket, Status.OPEN, None, "operator_answered")
-        _save(ticket, *fields)
+            fields = set_status(ticket, Status.OPEN, None, "operator_answered")
+        save_case(ticket, *fields)
         audit.record(
             "account.result", object_type="player", object_id=str(request.player_id), user=actor,
             label="Operator", data={"request": public_id, "status": status},
@@ -244,11 +245,11 @@ def mark_undelivered(delivery: WebhookDelivery) -> None:
         request.status = RequestStatus.FAILED
         request.updated_at = clock.now()
         request.save(update_fields=["status", "updated_at"])
-        ticket = _lock(request.ticket)
-        _append_event(
+        ticket = lock_case(request.ticket_id)
+        append_event(
             ticket,
             "account_request_undelivered",
             None,
             {"request": request.public_id, "kind": request.kind, "attempts": delivery.attempts},
         )
-        _save(ticket)
+        save_case(ticket)

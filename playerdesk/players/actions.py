@@ -11,16 +11,14 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from playerdesk.core import audit, clock
+from playerdesk.core.enums import PROVINCES, Language
+from playerdesk.core.errors import ActionError
 from playerdesk.core.text import clean_line
-from playerdesk.players.models import PROVINCES, Language, Player, PlayerStatus, Transaction
-from playerdesk.tickets.actions import ActionError, _append_event, _lock, _save
+from playerdesk.players.models import Player, PlayerStatus, Transaction
+from playerdesk.tickets.actions import append_event, lock_case, save_case
 from playerdesk.tickets.models import Ticket
 
 SNAPSHOT_MAX_TRANSACTIONS = 50
-
-
-class PlayerError(ValueError):
-    """A refused change to a player, with a message fit to show to the person who asked."""
 
 
 def do_create_player(
@@ -38,21 +36,21 @@ def do_create_player(
 ) -> Player:
     external_id = clean_line(external_id, 64)
     if not external_id:
-        raise PlayerError("A player needs the operator's account id.")
+        raise ActionError("A player needs the operator's account id.")
     email = (email or "").strip()
     try:
         validate_email(email)
     except ValidationError as exc:
-        raise PlayerError("A valid email address is required.") from exc
+        raise ActionError("A valid email address is required.") from exc
     if locale not in Language.values:
-        raise PlayerError(f"Unknown language {locale!r}.")
+        raise ActionError(f"Unknown language {locale!r}.")
     if province and province not in dict(PROVINCES):
-        raise PlayerError(f"Unknown province {province!r}.")
+        raise ActionError(f"Unknown province {province!r}.")
     if status not in PlayerStatus.values:
-        raise PlayerError(f"Unknown account status {status!r}.")
+        raise ActionError(f"Unknown account status {status!r}.")
     with transaction.atomic():
         if Player.objects.filter(external_id=external_id).exists():
-            raise PlayerError(f"A player {external_id!r} already exists.")
+            raise ActionError(f"A player {external_id!r} already exists.")
         player = Player.objects.create(
             external_id=external_id,
             email=email,
@@ -74,7 +72,7 @@ def do_link_player(ticket: Ticket, player: Player | None, *, actor: Any, reason:
     from playerdesk.players.protection import route_if_protected
 
     with transaction.atomic():
-        ticket = _lock(ticket)
+        ticket = lock_case(ticket.pk)
         if ticket.player_id == (player.pk if player else None):
             return ticket
         previous = (
@@ -84,8 +82,8 @@ def do_link_player(ticket: Ticket, player: Player | None, *, actor: Any, reason:
         data: dict[str, Any] = {"from": previous, "to": player.external_id if player else None}
         if reason:
             data["reason"] = clean_line(reason, 200)
-        _append_event(ticket, "player_linked", actor, data)
-        _save(ticket, "player")
+        append_event(ticket, "player_linked", actor, data)
+        save_case(ticket, "player")
         audit.record(
             "ticket.link_player", object_type="ticket", object_id=ticket.reference, user=actor, data=data
         )
@@ -145,7 +143,7 @@ def do_attach_snapshot(
     if len(ids) > SNAPSHOT_MAX_TRANSACTIONS:
         raise ActionError(f"A snapshot holds at most {SNAPSHOT_MAX_TRANSACTIONS} transactions.")
     with transaction.atomic():
-        ticket = _lock(ticket)
+        ticket = lock_case(ticket.pk)
         player = Player.objects.filter(pk=ticket.player_id or 0).first()
         if player is None:
             raise ActionError("Link the case to a player account first.")
@@ -165,8 +163,8 @@ def do_attach_snapshot(
         }
         if note:
             data["note"] = clean_line(note, 500)
-        _append_event(ticket, "player_snapshot", actor, data)
-        _save(ticket)
+        append_event(ticket, "player_snapshot", actor, data)
+        save_case(ticket)
         audit.record(
             "ticket.player_snapshot", object_type="ticket", object_id=ticket.reference, user=actor,
             data={"player": player.external_id, "transactions": len(rows)},

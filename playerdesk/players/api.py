@@ -14,6 +14,7 @@ from ninja.errors import AuthorizationError, HttpError
 
 from playerdesk.api.auth import Principal
 from playerdesk.api.models import TokenRole
+from playerdesk.core.errors import ActionError
 from playerdesk.core.text import clean_text
 from playerdesk.players import ingest
 from playerdesk.players.accounthelp import do_record_request_result
@@ -30,7 +31,6 @@ from playerdesk.players.schemas import (
 )
 from playerdesk.players.verification import identity
 from playerdesk.players.views import BadFilter, transaction_page
-from playerdesk.tickets.actions import ActionError
 
 router = Router(tags=["players"])
 OPERATOR_ROLES = frozenset({TokenRole.SERVICE, TokenRole.ADMIN})

@@ -19,9 +19,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from playerdesk.core import audit, clock
+from playerdesk.core.errors import ActionError
 from playerdesk.core.text import clean_text
 from playerdesk.players.models import DocumentRequest, DocumentRequestStatus, DocumentType
-from playerdesk.tickets.actions import ActionError, _append_event, _lock, _save, _set_status
+from playerdesk.tickets import delivery
+from playerdesk.tickets.actions import append_event, lock_case, save_case, set_status
 from playerdesk.tickets.attachments import do_add_attachment, sniff
 from playerdesk.tickets.models import Channel, Status, Ticket
 
@@ -82,8 +84,6 @@ def type_labels(types: Sequence[str], language: str) -> list[str]:
 
 
 def _send_link(request: DocumentRequest, ticket: Ticket, *, reminder: bool) -> None:
-    from playerdesk.mail.actions import do_queue_email
-
     link = upload_link(request)
     context = {
         "ticket": ticket,
@@ -93,13 +93,12 @@ def _send_link(request: DocumentRequest, ticket: Ticket, *, reminder: bool) -> N
         "days": settings.DOCUMENT_LINK_DAYS,
         "reminder": reminder,
     }
-    do_queue_email(
+    delivery.send_notice(
+        ticket,
         kind="document_reminder" if reminder else "document_request",
-        to=ticket.requester_email,
         template="player_document_request",
         context=context,
         language=request.language,
-        ticket=ticket,
     )
 
 
@@ -114,7 +113,7 @@ def do_request_documents(
     note = clean_text(note or "", 2000).strip()
     now = clock.now()
     with transaction.atomic():
-        ticket = _lock(ticket)
+        ticket = lock_case(ticket.pk)
         if ticket.status in (Status.SOLVED, Status.CLOSED):
             raise ActionError("Reopen the case before requesting documents.")
         request = DocumentRequest.objects.create(
@@ -127,11 +126,11 @@ def do_request_documents(
             requested_by=actor if getattr(actor, "is_authenticated", False) else None,
             created_at=now,
         )
-        _append_event(ticket, "documents_requested", actor, {"request": request.public_id, "types": chosen})
+        append_event(ticket, "documents_requested", actor, {"request": request.public_id, "types": chosen})
         fields: list[str] = []
         if ticket.status != Status.WAITING_PLAYER:
-            fields = _set_status(ticket, Status.WAITING_PLAYER, actor, "documents_requested")
-        _save(ticket, *fields)
+            fields = set_status(ticket, Status.WAITING_PLAYER, actor, "documents_requested")
+        save_case(ticket, *fields)
         audit.record(
             "ticket.documents_requested", object_type="ticket", object_id=ticket.reference, user=actor,
             data={"request": request.public_id, "types": chosen},
@@ -152,14 +151,14 @@ def do_request_documents(
 
 def do_cancel_document_request(request: DocumentRequest, *, actor: Any) -> None:
     with transaction.atomic():
-        ticket = _lock(request.ticket)
+        ticket = lock_case(request.ticket_id)
         updated = DocumentRequest.objects.filter(pk=request.pk, status=DocumentRequestStatus.OPEN).update(
             status=DocumentRequestStatus.CANCELLED
         )
         if not updated:
             return
-        _append_event(ticket, "documents_request_cancelled", actor, {"request": request.public_id})
-        _save(ticket)
+        append_event(ticket, "documents_request_cancelled", actor, {"request": request.public_id})
+        save_case(ticket)
 
 
 def do_send_document_reminders(limit: int = 200) -> int:
@@ -181,19 +180,19 @@ def do_send_document_reminders(limit: int = 200) -> int:
             )
             if request is None:
                 continue
-            ticket = _lock(request.ticket)
+            ticket = lock_case(request.ticket_id)
             if ticket.status in (Status.SOLVED, Status.CLOSED):
                 continue
             request.reminders_sent += 1
             request.last_sent_at = clock.now()
             request.save(update_fields=["reminders_sent", "last_sent_at"])
-            _append_event(
+            append_event(
                 ticket,
                 "document_reminder",
                 None,
                 {"request": request.public_id, "reminder": request.reminders_sent},
             )
-            _save(ticket)
+            save_case(ticket)
             _send_link(request, ticket, reminder=True)
             sent += 1
     return sent
@@ -275,12 +274,12 @@ def do_receive_upload(request: DocumentRequest, files: Sequence[tuple[str, bytes
         for name, data in files:
             attachment = do_add_attachment(ticket, filename=name, data=data, actor=None)
             names.append(attachment.filename)
-        ticket = _lock(ticket)
+        ticket = lock_case(ticket.pk)
         locked.status = DocumentRequestStatus.RECEIVED
         locked.uploads = len(files)
         locked.received_at = clock.now()
         locked.save(update_fields=["status", "uploads", "received_at"])
-        _append_event(
+        append_event(
             ticket,
             "documents_received",
             None,
@@ -290,8 +289,8 @@ def do_receive_upload(request: DocumentRequest, files: Sequence[tuple[str, bytes
         )
         fields: list[str] = []
         if ticket.status == Status.WAITING_PLAYER:
-            fields = _set_status(ticket, Status.OPEN, None, "documents_received")
-        _save(ticket, *fields)
+            fields = set_status(ticket, Status.OPEN, None, "documents_received")
+        save_case(ticket, *fields)
         audit.record(
             "ticket.documents_received", object_type="ticket", object_id=ticket.reference,
             label=ticket.requester_email, data={"request": locked.public_id, "files": len(files)},

@@ -9,21 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-PROVINCES = [
-    ("AB", "Alberta"),
-    ("BC", "British Columbia"),
-    ("MB", "Manitoba"),
-    ("NB", "New Brunswick"),
-    ("NL", "Newfoundland and Labrador"),
-    ("NS", "Nova Scotia"),
-    ("NT", "Northwest Territories"),
-    ("NU", "Nunavut"),
-    ("ON", "Ontario"),
-    ("PE", "Prince Edward Island"),
-    ("QC", "Québec"),
-    ("SK", "Saskatchewan"),
-    ("YT", "Yukon"),
-]
+from playerdesk.core.enums import PROVINCES, Language
 
 # Responsible-gambling limits the operator may push, by name. Amounts are CAD; session limits minutes.
 LIMIT_KINDS = {
@@ -38,11 +24,6 @@ LIMIT_KINDS = {
     "wager_month": _("Wager limit per month"),
     "session_minutes": _("Session time limit (minutes)"),
 }
-
-
-class Language(models.TextChoices):
-    EN = "en", "English"
-    FR = "fr", "Français"
 
 
 class PlayerStatus(models.TextChoices):

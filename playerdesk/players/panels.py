@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.http import HttpRequest
 
-from playerdesk.console.panels import Panel
+from playerdesk.core.panels import Panel
 from playerdesk.players.models import (
     LIMIT_KINDS,
     AccountRequest,

@@ -7,9 +7,10 @@ from typing import Any
 
 from django.conf import settings
 
+from playerdesk.core.errors import ActionError
 from playerdesk.core.models import Team
 from playerdesk.players.models import MacroPolicy, Player, PlayerStatus
-from playerdesk.tickets.actions import ActionError, do_change_team
+from playerdesk.tickets.actions import do_change_team
 from playerdesk.tickets.models import OPEN_STATUSES, Macro, Ticket
 
 SELF_EXCLUDED_REASON = "self_excluded"

@@ -12,7 +12,8 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from playerdesk.players.models import LIMIT_KINDS, PROVINCES, PlayerStatus, TxStatus, TxType
+from playerdesk.core.enums import PROVINCES
+from playerdesk.players.models import LIMIT_KINDS, PlayerStatus, TxStatus, TxType
 
 MAX_BULK_ITEMS = 2000
 Money = Decimal

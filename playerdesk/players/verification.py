@@ -18,8 +18,10 @@ from django.conf import settings
 from django.db import transaction
 
 from playerdesk.core import audit, clock
+from playerdesk.core.errors import ActionError
 from playerdesk.players.models import Player, Verification, VerificationMethod, VerificationStatus
-from playerdesk.tickets.actions import ActionError, _append_event, _lock, _save
+from playerdesk.tickets import delivery
+from playerdesk.tickets.actions import append_event, lock_case, save_case
 from playerdesk.tickets.models import Channel, Ticket
 
 CODE_MINUTES = 15
@@ -88,7 +90,7 @@ def do_send_code(ticket: Ticket, *, via: str, actor: Any) -> Verification:
         raise ActionError("Send the code by email or phone.")
     now = clock.now()
     with transaction.atomic():
-        ticket = _lock(ticket)
+        ticket = lock_case(ticket.pk)
         player = Player.objects.filter(pk=ticket.player_id or 0).first()
         if player is None:
             raise ActionError("Link the case to a player account first.")
@@ -113,26 +115,24 @@ def do_send_code(ticket: Ticket, *, via: str, actor: Any) -> Verification:
             created_at=now,
         )
         to = mask_email(player.email) if via == "email" else mask_phone(player.phone)
-        _append_event(ticket, "identity_code_sent", actor, {"method": method, "to": to})
-        _save(ticket)
+        append_event(ticket, "identity_code_sent", actor, {"method": method, "to": to})
+        save_case(ticket)
         audit.record(
             "player.verification_code", object_type="ticket", object_id=ticket.reference, user=actor,
             data={"method": method, "player": player.external_id},
         )  # fmt: skip
         if via == "email":
-            from playerdesk.mail.actions import do_queue_email
-
-            do_queue_email(
+            delivery.send_notice(
+                ticket,
                 kind="verification_code",
-                to=player.email,
                 template="player_verification_code",
                 context={
                     "code": code,
                     "minutes": CODE_MINUTES,
                     "name": player.first_name or player.full_name,
                 },
+                to=player.email,
                 language=player.locale,
-                ticket=ticket,
             )
         else:
             from playerdesk.players.webhooks import queue_webhook
@@ -158,7 +158,7 @@ def do_check_code(ticket: Ticket, code: str, *, actor: Any) -> bool:
     code = "".join(c for c in (code or "") if c.isdigit())[:6]
     now = clock.now()
     with transaction.atomic():
-        ticket = _lock(ticket)
+        ticket = lock_case(ticket.pk)
         row = (
             Verification.objects.select_for_update()
             .filter(ticket=ticket, player_id=ticket.player_id or 0, status=VerificationStatus.PENDING)
@@ -170,16 +170,16 @@ def do_check_code(ticket: Ticket, code: str, *, actor: Any) -> bool:
         if row.expires_at is None or row.expires_at <= now:
             row.status = VerificationStatus.EXPIRED
             row.save(update_fields=["status"])
-            _append_event(ticket, "identity_check_failed", actor, {"method": row.method, "result": "expired"})
-            _save(ticket)
+            append_event(ticket, "identity_check_failed", actor, {"method": row.method, "result": "expired"})
+            save_case(ticket)
             return False
         row.attempts += 1
         if len(code) == 6 and hmac.compare_digest(row.code_hash, _code_hash(ticket, code)):
             row.status = VerificationStatus.VERIFIED
             row.verified_at = now
             row.save(update_fields=["status", "attempts", "verified_at"])
-            _append_event(ticket, "identity_verified", actor, {"method": row.method, "result": "verified"})
-            _save(ticket)
+            append_event(ticket, "identity_verified", actor, {"method": row.method, "result": "verified"})
+            save_case(ticket)
             audit.record(
                 "player.verified", object_type="ticket", object_id=ticket.reference, user=actor,
                 data={"method": row.method},
@@ -190,13 +190,13 @@ def do_check_code(ticket: Ticket, code: str, *, actor: Any) -> bool:
             row.status = VerificationStatus.FAILED
             result = "too_many_attempts"
         row.save(update_fields=["status", "attempts"])
-        _append_event(
+        append_event(
             ticket,
             "identity_check_failed",
             actor,
             {"method": row.method, "result": result, "attempt": row.attempts},
         )
-        _save(ticket)
+        save_case(ticket)
     return False
 
 
@@ -207,7 +207,7 @@ def do_record_verification(ticket: Ticket, *, method: str, actor: Any = None) ->
         raise ActionError(f"Unknown verification method {method!r}.")
     now = clock.now()
     with transaction.atomic():
-        ticket = _lock(ticket)
+        ticket = lock_case(ticket.pk)
         if ticket.player_id is None:
             raise ActionError("Link the case to a player account first.")
         row = Verification.objects.create(
@@ -218,6 +218,6 @@ def do_record_verification(ticket: Ticket, *, method: str, actor: Any = None) ->
             created_at=now,
             verified_at=now,
         )
-        _append_event(ticket, "identity_verified", actor, {"method": method, "result": "verified"})
-        _save(ticket)
+        append_event(ticket, "identity_verified", actor, {"method": method, "result": "verified"})
+        save_case(ticket)
     return row

@@ -19,10 +19,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from playerdesk.console.views import agent_required, bad_request, render_ticket
+from playerdesk.core.errors import ActionError
 from playerdesk.players import accounthelp, actions, documents, verification
 from playerdesk.players.models import DocumentRequest, Player, Transaction, TxStatus, TxType
 from playerdesk.tickets.access import access_ticket
-from playerdesk.tickets.actions import ActionError
 from playerdesk.tickets.models import Ticket
 
 PAGE_SIZE = 20

@@ -16,10 +16,12 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from playerdesk.core.errors import ActionError
 from playerdesk.mail.actions import queue_acknowledgement, queue_case_link
-from playerdesk.portal import labels, links, ratelimit
+from playerdesk.portal import labels, ratelimit
 from playerdesk.portal.forms import FindCaseForm, NewCaseForm, ReplyForm
-from playerdesk.tickets.actions import ActionError, Requester, do_add_player_message, do_create_ticket
+from playerdesk.tickets import links
+from playerdesk.tickets.actions import Requester, do_add_player_message, do_create_ticket
 from playerdesk.tickets.models import Message, MessageKind, Ticket
 
 HOUR = 3600

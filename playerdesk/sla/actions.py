@@ -17,8 +17,8 @@ from django.db.models import Max
 
 from playerdesk.core import audit, clock
 from playerdesk.core.audit import actor_label
+from playerdesk.core.enums import PROVINCES
 from playerdesk.core.models import Team
-from playerdesk.players.models import PROVINCES
 from playerdesk.sla.calendars import parse_hours
 from playerdesk.sla.clocks import on_ticket_changed
 from playerdesk.sla.models import (
@@ -34,6 +34,7 @@ from playerdesk.sla.models import (
     UpdateKind,
     UpdateTemplate,
 )
+from playerdesk.tickets.actions import append_event, save_case
 from playerdesk.tickets.models import OPEN_STATUSES, Category, Channel, Priority, Ticket
 
 __all__ = ["on_ticket_changed"]
@@ -309,8 +310,6 @@ def do_save_update_template(
 def do_start_missing_clocks(limit: int | None = None) -> int:
     """Start clocks for open cases that have none yet (cases created before the standards existed, demo
     data). Each case starts under its current policy from now; its timeline records the start."""
-    from playerdesk.tickets.actions import _append_event, _save
-
     ids = Ticket.objects.filter(status__in=OPEN_STATUSES, sla__isnull=True).values_list("pk", flat=True)
     if limit is not None:
         ids = ids[:limit]
@@ -324,8 +323,8 @@ def do_start_missing_clocks(limit: int | None = None) -> int:
 
             _start_case(ticket, clock.now())
             count = Clock.objects.filter(ticket=ticket).count()
-            _append_event(ticket, "sla", None, {"changes": [{"change": "started", "clocks": count}]})
-            _save(ticket)
+            append_event(ticket, "sla", None, {"changes": [{"change": "started", "clocks": count}]})
+            save_case(ticket)
             started += 1
     return started
 

@@ -27,6 +27,7 @@ from playerdesk.sla.models import (
     Target,
     TicketSla,
 )
+from playerdesk.tickets.actions import append_event
 from playerdesk.tickets.models import OPEN_STATUSES, Message, MessageKind, Status, Ticket
 
 # Fields whose change can move a due time. Anything else (tags, assignee, language…) costs nothing here.
@@ -271,9 +272,7 @@ class Engine:
                 ]
             )
             if timeline:
-                from playerdesk.tickets.actions import _append_event
-
-                _append_event(self.ticket, "sla", None, {"changes": changes})
+                append_event(self.ticket, "sla", None, {"changes": changes})
         return changes
 
 

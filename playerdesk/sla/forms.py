@@ -8,8 +8,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from playerdesk.core.enums import PROVINCES
 from playerdesk.core.models import AgentProfile, Team
-from playerdesk.players.models import PROVINCES
 from playerdesk.sla.actions import SEGMENTS, PolicySpec
 from playerdesk.sla.models import Calendar, Policy, Target, Trigger, UpdateKind
 from playerdesk.tickets.models import Category, Channel, Priority

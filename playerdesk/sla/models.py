@@ -13,8 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from playerdesk.core.enums import PROVINCES
 from playerdesk.core.models import Team
-from playerdesk.players.models import PROVINCES
 from playerdesk.tickets.models import Ticket
 
 
@@ -319,7 +319,7 @@ class UpdateTemplate(models.Model):
 
 
 class PlayerUpdate(models.Model):
-    """An automatic update to the player: sent (with its outbound email) or skipped (with the reason)."""
+    """An automatic update to the player: sent (by the channel named) or skipped (with the reason)."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_updates")
     clock = models.ForeignKey(Clock, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -328,9 +328,6 @@ class PlayerUpdate(models.Model):
     language = models.CharField(max_length=2)
     sent = models.BooleanField(default=False)
     skipped_reason = models.CharField(max_length=40, blank=True)
-    email = models.ForeignKey(
-        "mail.OutboundEmail", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
     created_at = models.DateTimeField()
 
     class Meta:

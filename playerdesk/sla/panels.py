@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from playerdesk.console.panels import Panel
 from playerdesk.core import clock
+from playerdesk.core.panels import Panel
 from playerdesk.sla.models import Clock, ClockEvent, ClockState
 from playerdesk.tickets.models import Ticket
 

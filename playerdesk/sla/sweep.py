@@ -33,6 +33,7 @@ from playerdesk.sla.models import (
     UpdateKind,
 )
 from playerdesk.sla.updates import send_update
+from playerdesk.tickets.actions import append_event, lock_case, save_case
 from playerdesk.tickets.models import OPEN_STATUSES, Ticket
 
 log = logging.getLogger(__name__)
@@ -94,10 +95,6 @@ def _rules() -> list[EscalationRule]:
     return list(EscalationRule.objects.filter(is_active=True).select_related("move_to_team", "assign_to"))
 
 
-def _lock(ticket_id: int) -> Ticket:
-    return Ticket.objects.select_for_update().get(pk=ticket_id)
-
-
 def cause_of(ticket: Ticket) -> str:
     if ticket.team_id is None:
         return BreachCause.NOT_TRIAGED
@@ -112,10 +109,8 @@ def cause_of(ticket: Ticket) -> str:
 def _breach(
     pk: int, ticket_id: int, now: dt.datetime, rules: list[EscalationRule], inform: bool = True
 ) -> int:
-    from playerdesk.tickets.actions import _append_event, _save
-
     with transaction.atomic():
-        ticket = _lock(ticket_id)
+        ticket = lock_case(ticket_id)
         claimed = Clock.objects.filter(
             pk=pk, state=ClockState.RUNNING, breached_at__isnull=True, due_at__lte=now
         ).update(breached_at=now)
@@ -137,29 +132,27 @@ def _breach(
         )
         ClockEvent.objects.create(clock=c, ticket=ticket, at=now, change="breached", due_at=c.due_at)
         TicketSla.objects.filter(ticket=ticket).update(breached=True)
-        _append_event(
+        append_event(
             ticket,
             "sla_breach",
             None,
             {"target": c.target, "cycle": c.cycle, "due": c.due_at.isoformat(), "cause": cause},
         )
-        _save(ticket)
+        save_case(ticket)
         applied = escalate(ticket, c, Trigger.BREACH, rules)
         if applied:
             breach.escalations = applied
             breach.save(update_fields=["escalations"])
         if inform and c.target in DEADLINE_TARGETS:
-            ticket = _lock(ticket_id)
+            ticket = lock_case(ticket_id)
             send_update(ticket, c, UpdateKind.OVERDUE)
-            _save(ticket)
+            save_case(ticket)
     return 1
 
 
 def _warn(pk: int, ticket_id: int, now: dt.datetime, rules: list[EscalationRule]) -> int:
-    from playerdesk.tickets.actions import _append_event, _save
-
     with transaction.atomic():
-        ticket = _lock(ticket_id)
+        ticket = lock_case(ticket_id)
         claimed = Clock.objects.filter(
             pk=pk,
             state=ClockState.RUNNING,
@@ -171,13 +164,13 @@ def _warn(pk: int, ticket_id: int, now: dt.datetime, rules: list[EscalationRule]
             return 0
         c = Clock.objects.get(pk=pk)
         ClockEvent.objects.create(clock=c, ticket=ticket, at=now, change="warned", due_at=c.due_at)
-        _append_event(
+        append_event(
             ticket,
             "sla_warning",
             None,
             {"target": c.target, "cycle": c.cycle, "due": c.due_at.isoformat() if c.due_at else None},
         )
-        _save(ticket)
+        save_case(ticket)
         escalate(ticket, c, Trigger.WARNING, rules)
     return 1
 
@@ -195,7 +188,7 @@ def _acknowledged(pk: int, ticket_id: int, now: dt.datetime) -> bool:
     if sent is None:
         return False
     with transaction.atomic():
-        ticket = _lock(ticket_id)
+        ticket = lock_case(ticket_id)
         c = Clock.objects.select_related("policy").filter(pk=pk, state=ClockState.RUNNING).first()
         if c is None:
             return False
@@ -207,10 +200,8 @@ def _acknowledged(pk: int, ticket_id: int, now: dt.datetime) -> bool:
 
 def _update_due(pk: int, ticket_id: int, now: dt.datetime, inform: bool = True) -> int:
     """An update interval passed: tell the player (unless a rule says not to), start the next interval."""
-    from playerdesk.tickets.actions import _save
-
     with transaction.atomic():
-        ticket = _lock(ticket_id)
+        ticket = lock_case(ticket_id)
         c = Clock.objects.select_related("policy").filter(pk=pk, state=ClockState.RUNNING).first()
         if c is None or c.due_at is None or c.due_at > now:
             return 0
@@ -226,7 +217,7 @@ def _update_due(pk: int, ticket_id: int, now: dt.datetime, inform: bool = True) 
         if ticket.status in OPEN_STATUSES:
             engine.start(c.policy, Target.UPDATE, c.cycle + 1, now)
         engine.flush(timeline=False)
-        _save(ticket)
+        save_case(ticket)
     return 1 if sent else 0
 
 

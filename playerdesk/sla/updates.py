@@ -3,11 +3,11 @@ interval while the desk is still working on it.
 
 Rules: at most one automatic update per interval (the policy's update interval, else
 ``SLA_MIN_UPDATE_HOURS``); never while the case waits on the player; never to an address mail could not be
-delivered to (``mail.UndeliverableAddress``). Every decision is a ``PlayerUpdate`` row, sent or skipped
+delivered to (the email channel refuses it). Every decision is a ``PlayerUpdate`` row, sent or skipped
 with the reason, and a timeline event of the case.
 
-Channel: the player's channel. A chat case whose player is in the chat right now gets the update there
-(``tickets.delivery.deliver_update``); otherwise, and for every other channel, the update goes by email.
+Channel: the player's channel (``tickets.delivery.deliver_update``). A chat case whose player is in the
+chat right now gets the update there; otherwise, and for every other channel, the update goes by email.
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ from pathlib import Path
 from django.conf import settings
 
 from playerdesk.core import clock
-from playerdesk.mail.models import OutboundEmail
 from playerdesk.sla.models import Clock, PlayerUpdate, UpdateTemplate
-from playerdesk.tickets.models import Channel, Status, Ticket
+from playerdesk.tickets import delivery
+from playerdesk.tickets.actions import append_event
+from playerdesk.tickets.models import Status, Ticket
 
 DEFAULTS_DIR = Path(__file__).resolve().parent / "templates" / "sla" / "updates"
 
@@ -46,14 +47,6 @@ def render_update(kind: str, ticket: Ticket) -> tuple[str, str]:
     return render(subject, ticket, ""), render(body, ticket, "")
 
 
-def is_undeliverable(address: str) -> bool:
-    """Mail to this address bounced or was refused for good (tracked by the mail app)."""
-    from playerdesk.mail.models import UndeliverableAddress
-
-    variants = {address, address.lower()}
-    return UndeliverableAddress.objects.filter(address__in=variants).exists()
-
-
 def min_interval(c: Clock | None) -> dt.timedelta:
     minutes = c.policy.update_minutes if c is not None and c.policy.update_minutes else None
     return dt.timedelta(minutes=minutes) if minutes else dt.timedelta(hours=settings.SLA_MIN_UPDATE_HOURS)
@@ -67,17 +60,12 @@ def skip_reason(ticket: Ticket, c: Clock | None, now: dt.datetime) -> str:
         return "recent_update"
     if not ticket.requester_email:
         return "no_address"
-    if is_undeliverable(ticket.requester_email):
-        return "undeliverable"
     return ""
 
 
 def send_update(ticket: Ticket, c: Clock | None, kind: str) -> PlayerUpdate:
     """Decide, send (or skip) and record one automatic update. The caller holds the ticket's row lock and
-    writes the ticket afterwards (``tickets.actions._save``)."""
-    from playerdesk.tickets import delivery
-    from playerdesk.tickets.actions import _append_event
-
+    writes the ticket afterwards (``tickets.actions.save_case``)."""
     now = clock.now()
     reason = skip_reason(ticket, c, now)
     update = PlayerUpdate(
@@ -87,31 +75,15 @@ def send_update(ticket: Ticket, c: Clock | None, kind: str) -> PlayerUpdate:
         update.skipped_reason = reason
     else:
         subject, body = render_update(kind, ticket)
-        if delivery.deliver_update(ticket, body):
-            update.channel = Channel.CHAT
-        else:
-            update.channel = Channel.EMAIL
-            update.email = _queue_email(ticket, subject, body)
-        update.sent = True
+        done = delivery.deliver_update(ticket, kind="sla_update", subject=subject, body=body)
+        update.channel = done.channel
+        update.skipped_reason = done.refused
+        update.sent = not done.refused
     update.save()
     data = {"kind": kind, "sent": update.sent, "channel": update.channel, "language": update.language}
-    if reason:
-        data["skipped"] = reason
+    if update.skipped_reason:
+        data["skipped"] = update.skipped_reason
     if c is not None:
         data["target"] = c.target
-    _append_event(ticket, "sla_update", None, data)
+    append_event(ticket, "sla_update", None, data)
     return update
-
-
-def _queue_email(ticket: Ticket, subject: str, body: str) -> OutboundEmail:
-    from playerdesk.mail.actions import do_queue_email
-    from playerdesk.portal.links import case_link
-
-    return do_queue_email(
-        kind="sla_update",
-        to=ticket.requester_email,
-        template="sla_update",
-        context={"ticket": ticket, "update_subject": subject, "update_body": body, "link": case_link(ticket)},
-        language=ticket.language,
-        ticket=ticket,
-    )

@@ -18,8 +18,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from playerdesk.console.views import bad_request, chrome, supervisor_required, team_ids_of
 from playerdesk.core import clock
+from playerdesk.core.decorators import bad_request, supervisor_required
 from playerdesk.sla import actions, reports, standards
 from playerdesk.sla.calendars import format_hours
 from playerdesk.sla.forms import CalendarForm, ClosureForm, PolicyForm, ReportForm, RuleForm, TemplateForm
@@ -33,7 +33,6 @@ from playerdesk.sla.models import (
     UpdateKind,
 )
 from playerdesk.sla.updates import template_for
-from playerdesk.tickets.access import agent_of
 
 # ---------------------------------------------------------------- public page
 
@@ -56,8 +55,6 @@ def public_standards(request: HttpRequest) -> HttpResponse:
 
 
 def _page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
-    agent = agent_of(request.user)
-    context = {**context, **chrome(request, agent, team_ids_of(agent))}
     return render(request, template, context, status=status)
 
 

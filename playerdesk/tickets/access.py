@@ -8,14 +8,9 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from playerdesk.core import refs
+from playerdesk.core.access import agent_of
 from playerdesk.core.models import Role
 from playerdesk.tickets.models import Ticket
-
-
-def agent_of(user: Any) -> Any:
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return None
-    return getattr(user, "agent", None)
 
 
 def visible_tickets(user: Any) -> QuerySet[Ticket]:

@@ -18,9 +18,12 @@ from django.utils.text import slugify
 
 from playerdesk.core import clock, events, sequences
 from playerdesk.core.audit import actor_label
+from playerdesk.core.enums import Language
+from playerdesk.core.errors import ActionError
+from playerdesk.core.hooks import hooks
 from playerdesk.core.models import Team
 from playerdesk.core.text import clean_line, clean_text, sanitize_html
-from playerdesk.players.models import Language, Player
+from playerdesk.players.models import Player
 from playerdesk.tickets import delivery, search
 from playerdesk.tickets.models import (
     TRANSITIONS,
@@ -39,10 +42,6 @@ from playerdesk.tickets.timeline import GENESIS, event_hash
 
 # Whoever acts: an agent (User), an anonymous request, or None for the system itself.
 User = Any
-
-
-class ActionError(ValueError):
-    """A request the desk refuses, with a message fit to show to the person who asked."""
 
 
 class StaleTicket(ActionError):
@@ -110,7 +109,12 @@ def check_not_stale(ticket: Ticket, seen_seq: int | None) -> None:
         raise StaleTicket(ticket, seen_seq)
 
 
-# ---------------------------------------------------------------- timeline
+# ---------------------------------------------------------------- the journal
+#
+# The public primitives other apps use to record what they do on a case, inside their own transaction:
+# ``lock_case`` reads the case under its row lock, ``append_event`` adds a timeline event (hash-chained),
+# ``set_status`` moves the status (checked), and ``save_case`` writes the changed fields with the chain
+# head, lets the services react (``settings.HOOKS["case_changed"]``) and sends the live events on commit.
 
 
 def lock_case(ticket_id: int) -> Ticket:
@@ -123,7 +127,7 @@ def _lock(ticket: Ticket, locked: bool = False) -> Ticket:
     return ticket if locked else lock_case(ticket.pk)
 
 
-def _append_event(
+def append_event(
     ticket: Ticket,
     kind: str,
     actor: User,
@@ -132,6 +136,7 @@ def _append_event(
     public: bool = False,
     label: str | None = None,
 ) -> TicketEvent:
+    """Add an event to a locked case's timeline; ``save_case`` then writes the new chain head."""
     now = clock.now()
     seq = ticket.last_event_seq + 1
     prev = ticket.last_event_hash or GENESIS
@@ -174,14 +179,16 @@ CHAT_TURN_FIELDS = frozenset({"message_count", "last_player_message_at"})
 LIVE_CHAT_INDEX_EVERY = 10
 
 
-def _save(ticket: Ticket, *fields: str, live_chat: bool = False) -> None:
-    from playerdesk.sla.clocks import on_ticket_changed
-
-    # Service-level clocks follow the change (their own timeline event comes before the row is written).
+def save_case(ticket: Ticket, *fields: str, live_chat: bool = False) -> None:
+    """Write ``fields`` of a locked case with its chain head. Before the row is written, each function of
+    ``settings.HOOKS["case_changed"]`` receives the case and the changed fields (the service clocks follow
+    the change; their own timeline event comes before the row). ``live_chat``: a turn of a live chat (see
+    ``CHAT_TURN_FIELDS``)."""
+    changed = fields
     if live_chat and "first_response_at" not in fields:
-        on_ticket_changed(ticket, [f for f in fields if f not in CHAT_TURN_FIELDS])
-    else:
-        on_ticket_changed(ticket, fields)
+        changed = tuple(f for f in fields if f not in CHAT_TURN_FIELDS)
+    for react in hooks("case_changed"):
+        react(ticket, changed)
     ticket.save(update_fields=[*fields, "last_event_seq", "last_event_hash", "updated_at"])
     events.send_on_commit(
         events.DESK_GROUP, {"kind": "ticket", "id": ticket.pk, "reference": ticket.reference}
@@ -273,7 +280,7 @@ def do_create_ticket(
             linked_from=linked_from,
         )
         ticket.save()
-        _append_event(
+        append_event(
             ticket,
             "created",
             actor,
@@ -304,7 +311,7 @@ def do_create_ticket(
             external_id=external_id,
             created_at=now,
         )
-        _save(ticket, "message_count")
+        save_case(ticket, "message_count")
         search.index_ticket(ticket)
         if ticket.player_id is not None:
             from playerdesk.players.protection import route_if_protected
@@ -322,8 +329,8 @@ def do_record_event(ticket: Ticket, kind: str, data: dict[str, Any], *, actor: U
     """Add an event to a case's timeline without changing the case (alerts, notices from other apps)."""
     with transaction.atomic():
         ticket = _lock(ticket)
-        _append_event(ticket, kind, actor, data)
-        _save(ticket)
+        append_event(ticket, kind, actor, data)
+        save_case(ticket)
     return ticket
 
 
@@ -356,7 +363,7 @@ def _store_message(
         sha256=hashlib.sha256(body.encode()).hexdigest(),
     )
     ticket.message_count += 1
-    _append_event(
+    append_event(
         ticket,
         "message",
         author,
@@ -408,8 +415,8 @@ def do_add_player_message(
                 external_id=external_id,
                 linked_from=ticket,
             )
-            _append_event(ticket, "follow_up", None, {"reference": follow_up.reference})
-            _save(ticket)
+            append_event(ticket, "follow_up", None, {"reference": follow_up.reference})
+            save_case(ticket)
             return follow_up, follow_up.messages.get()
         message = _store_message(
             ticket,
@@ -431,11 +438,11 @@ def do_add_player_message(
             if previous == Status.SOLVED:
                 ticket.solved_at = None
                 fields.append("solved_at")
-            _append_event(
+            append_event(
                 ticket, "status", None, {"from": previous, "to": Status.OPEN, "reason": "player_reply"}
             )
             fields.append("status")
-        _save(ticket, *fields, live_chat=live_chat)
+        save_case(ticket, *fields, live_chat=live_chat)
         _index_turn(ticket, live_chat)
     return ticket, message
 
@@ -488,8 +495,8 @@ def do_reply(
             if ticket.status == Status.NEW and not status:  # a live chat stays open while it lasts
                 status = Status.OPEN if live_chat else Status.WAITING_PLAYER
         if status and status != ticket.status:
-            fields += _set_status(ticket, status, author)
-        _save(ticket, *fields, live_chat=live_chat)
+            fields += set_status(ticket, status, author)
+        save_case(ticket, *fields, live_chat=live_chat)
         _index_turn(ticket, live_chat)
         if not internal:
             delivery.deliver_reply(ticket, message)
@@ -502,7 +509,7 @@ def do_settle_live_chat(ticket: Ticket, *, locked: bool = False) -> None:
     document takes in the whole conversation."""
     with transaction.atomic():
         ticket = _lock(ticket, locked)
-        _save(ticket, "message_count")
+        save_case(ticket, "message_count")
         search.index_ticket(ticket)
 
 
@@ -515,7 +522,9 @@ def _index_turn(ticket: Ticket, live_chat: bool) -> None:
 # ---------------------------------------------------------------- properties of a case
 
 
-def _set_status(ticket: Ticket, status: str, actor: User, reason: str = "") -> list[str]:
+def set_status(ticket: Ticket, status: str, actor: User, reason: str = "") -> list[str]:
+    """Move a locked case to ``status`` with its timeline event; returns the fields to pass to
+    ``save_case``. The caller has checked the transition (``check_transition``)."""
     previous = ticket.status
     ticket.status = status
     fields = ["status"]
@@ -533,7 +542,7 @@ def _set_status(ticket: Ticket, status: str, actor: User, reason: str = "") -> l
     data = {"from": previous, "to": status}
     if reason:
         data["reason"] = reason
-    _append_event(ticket, "status", actor, data, public=status in (Status.SOLVED, Status.CLOSED))
+    append_event(ticket, "status", actor, data, public=status in (Status.SOLVED, Status.CLOSED))
     return fields
 
 
@@ -543,8 +552,8 @@ def do_change_status(ticket: Ticket, status: str, *, actor: User, reason: str = 
         check_transition(ticket, status)
         if status == ticket.status:
             return ticket
-        fields = _set_status(ticket, status, actor, reason)
-        _save(ticket, *fields)
+        fields = set_status(ticket, status, actor, reason)
+        save_case(ticket, *fields)
     return ticket
 
 
@@ -560,7 +569,7 @@ def do_close_solved_tickets(older_than: timedelta | None = None, limit: int = 50
             ticket = Ticket.objects.select_for_update().get(pk=pk)
             if ticket.status != Status.SOLVED:
                 continue
-            _save(ticket, *_set_status(ticket, Status.CLOSED, None, "auto_close"))
+            save_case(ticket, *set_status(ticket, Status.CLOSED, None, "auto_close"))
             closed += 1
     return closed
 
@@ -590,8 +599,8 @@ def _change_field(ticket: Ticket, field: str, value: Any, actor: User, reason: s
         data: dict[str, Any] = {"from": previous, "to": value}
         if reason:
             data["reason"] = reason
-        _append_event(ticket, field, actor, data)
-        _save(ticket, field)
+        append_event(ticket, field, actor, data)
+        save_case(ticket, field)
     return ticket
 
 
@@ -605,8 +614,8 @@ def do_change_team(ticket: Ticket, team: Team | None, *, actor: User, reason: st
         data: dict[str, Any] = {"from": previous, "to": team.slug if team else None}
         if reason:
             data["reason"] = reason
-        _append_event(ticket, "team", actor, data)
-        _save(ticket, "team")
+        append_event(ticket, "team", actor, data)
+        save_case(ticket, "team")
     return ticket
 
 
@@ -622,11 +631,11 @@ def do_assign(ticket: Ticket, assignee: AbstractBaseUser | None, *, actor: User,
         data: dict[str, Any] = {"from": previous, "to": actor_label(assignee) if assignee else None}
         if reason:
             data["reason"] = reason
-        _append_event(ticket, "assignee", actor, data)
+        append_event(ticket, "assignee", actor, data)
         fields = ["assignee"]
         if ticket.status == Status.NEW and assignee is not None:
-            fields += _set_status(ticket, Status.OPEN, actor, "assigned")
-        _save(ticket, *fields)
+            fields += set_status(ticket, Status.OPEN, actor, "assigned")
+        save_case(ticket, *fields)
     return ticket
 
 
@@ -653,13 +662,13 @@ def do_set_tags(ticket: Ticket, names: Sequence[str], *, actor: User) -> Ticket:
             tag, _ = Tag.objects.get_or_create(name=name)
             tags.append(tag)
         ticket.tags.set(tags)
-        _append_event(
+        append_event(
             ticket,
             "tags",
             actor,
             {"added": sorted(set(wanted) - current), "removed": sorted(current - set(wanted))},
         )
-        _save(ticket)
+        save_case(ticket)
         search.index_ticket(ticket)
     return ticket
 

@@ -15,8 +15,9 @@ from django.db import transaction
 from django.utils.translation import gettext
 
 from playerdesk.core import clock
+from playerdesk.core.errors import ActionError
 from playerdesk.core.text import clean_line
-from playerdesk.tickets.actions import ActionError, _append_event, _lock, _save
+from playerdesk.tickets.actions import append_event, lock_case, save_case
 from playerdesk.tickets.models import Attachment, Message, Ticket
 
 # Types shown to agents as safe previews after download; everything else is kept but flagged.
@@ -70,7 +71,7 @@ def do_add_attachment(
     name = safe_filename(filename, content_type)
     digest = hashlib.sha256(data).hexdigest()
     with transaction.atomic():
-        ticket = _lock(ticket)
+        ticket = lock_case(ticket.pk)
         if message is not None and message.ticket_id != ticket.pk:
             raise ActionError("The message belongs to another case.")
         if message is not None and message.attachments.count() >= settings.MAX_ATTACHMENTS_PER_MESSAGE:
@@ -87,12 +88,12 @@ def do_add_attachment(
         )
         attachment.file.save(f"{digest[:2]}/{digest}", ContentFile(data), save=False)
         attachment.save()
-        _append_event(
+        append_event(
             ticket,
             "attachment",
             actor,
             {"attachment": attachment.pk, "filename": name, "sha256": digest, "type": content_type},
             public=message is None or message.is_public,
         )
-        _save(ticket)
+        save_case(ticket)
     return attachment

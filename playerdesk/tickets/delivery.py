@@ -1,38 +1,69 @@
-"""Where a public reply or an automatic update to the player goes, decided by the case's channel.
+"""Where a public reply or an automatic update reaches the player: the channels listed in
+``settings.HOOKS["reply_delivery"]`` and ``settings.HOOKS["update_delivery"]`` are asked in turn, inside
+the writer's transaction, until one takes the message.
 
-Called by ``tickets.actions.do_reply`` inside its transaction. Each channel app owns its branch: email
-(and the web form and API, whose players follow their case by email) gets an outbound email with a link
-to the case in the portal; chat pushes the reply over the player's socket, or emails it when the player
-has left the chat.
+Each channel app owns its branch: chat puts the message in the conversation (and takes it when the player
+is in the chat right now); email (also for the web form and the API, whose players follow their case by
+email) queues an outbound email with a link to the case in the portal.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
-if TYPE_CHECKING:
-    from playerdesk.tickets.models import Message, Ticket
-
-
-def deliver_reply(ticket: Ticket, message: Message) -> None:
-    from playerdesk.mail.actions import queue_reply_notification
-
-    if ticket.channel == "chat":
-        from playerdesk.chat.actions import record_agent_reply
-
-        # The reply joins the chat; a player still in the chat reads it there, one who left gets an email.
-        if record_agent_reply(ticket, message):
-            return
-    queue_reply_notification(ticket, message)
+from playerdesk.core.hooks import hooks
+from playerdesk.tickets.models import Message, Ticket
 
 
-def deliver_update(ticket: Ticket, text: str) -> bool:
-    """An automatic update to the player through the case's live channel. True when it reached them there
-    (a player in the chat right now); False when the caller should send it by email."""
-    if ticket.channel != "chat":
-        return False
-    from django.conf import settings
+@dataclass(frozen=True)
+class Delivered:
+    """What a channel did with a message: ``channel`` took it, or ``refused`` says why it cannot be sent
+    at all (an address mail cannot reach). A hook that leaves the message to the next returns None."""
 
-    from playerdesk.chat.actions import do_post_update
+    channel: str = ""
+    refused: str = ""
 
-    return do_post_update(ticket, text, settings.BRAND_NAME)
+
+NOBODY = Delivered(refused="no_channel")
+
+
+def deliver_reply(ticket: Ticket, message: Message) -> Delivered:
+    """An agent's public reply (``do_reply``). Hooks: ``(ticket, message) -> Delivered | None``."""
+    for deliver in hooks("reply_delivery"):
+        done = deliver(ticket, message)
+        if done is not None:
+            return done
+    return NOBODY
+
+
+def deliver_update(ticket: Ticket, *, kind: str, subject: str, body: str) -> Delivered:
+    """An automatic update to the player (service standards). Hooks: ``(ticket, *, kind, subject, body)
+    -> Delivered | None``; ``kind`` names the update for the record (the email's kind)."""
+    for deliver in hooks("update_delivery"):
+        done = deliver(ticket, kind=kind, subject=subject, body=body)
+        if done is not None:
+            return done
+    return NOBODY
+
+
+def send_notice(
+    ticket: Ticket | None,
+    *,
+    kind: str,
+    template: str,
+    context: dict[str, object],
+    to: str = "",
+    language: str = "",
+) -> Delivered:
+    """A message the desk writes to a player itself (a document request, a one-time code): rendered from
+    ``template`` in ``language`` (the case's by default) and sent to ``to`` (the requester by default).
+    Hooks: ``settings.HOOKS["notice_delivery"]``, ``(ticket, *, kind, template, context, to, language)
+    -> Delivered | None``."""
+    if ticket is not None:
+        to = to or ticket.requester_email
+        language = language or ticket.language
+    for deliver in hooks("notice_delivery"):
+        done = deliver(ticket, kind=kind, template=template, context=context, to=to, language=language)
+        if done is not None:
+            return done
+    return NOBODY

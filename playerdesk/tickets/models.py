@@ -5,8 +5,9 @@ from django.db import models
 from django.db.models import ExpressionWrapper, Q
 from django.utils.translation import gettext_lazy as _
 
+from playerdesk.core.enums import Language
 from playerdesk.core.models import Team
-from playerdesk.players.models import Language, Player
+from playerdesk.players.models import Player
 
 
 class Status(models.TextChoices):

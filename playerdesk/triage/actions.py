@@ -14,11 +14,11 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 
 from playerdesk.core import audit, clock, events
+from playerdesk.core.enums import Language
+from playerdesk.core.errors import ActionError
 from playerdesk.core.models import AgentProfile, AgentStatus, Role, Team
 from playerdesk.core.text import clean_line
-from playerdesk.players.models import Language
 from playerdesk.tickets import actions as ticket_actions
-from playerdesk.tickets.actions import ActionError
 from playerdesk.tickets.models import Category, Channel, Priority, Status, Ticket
 from playerdesk.triage import config as triage_config
 from playerdesk.triage.classifier import NaiveBayes
@@ -296,7 +296,7 @@ def assign_waiting(team_ids: Sequence[int] | None = None, limit: int = 200) -> i
 
 
 def on_agent_status(profile: AgentProfile, previous: str, status: str) -> None:
-    """Called by ``core.actions.do_set_agent_status`` inside its transaction.
+    """Follows ``core.actions.do_set_agent_status`` inside its transaction (``settings.HOOKS``).
 
     Going away or offline: the agent's open chats are re-offered to the team (and, going offline, the
     cases not yet answered too). Coming online: cases waiting for an eligible agent are tried again."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from playerdesk.console.panels import Panel
+from playerdesk.core.panels import Panel
 from playerdesk.tickets.models import Category, Ticket
 from playerdesk.triage.models import TriageDecision
 

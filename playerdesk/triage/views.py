@@ -13,10 +13,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from playerdesk.console.views import agent_required, chrome, supervisor_required, team_ids_of
+from playerdesk.core.decorators import agent_required, supervisor_required
+from playerdesk.core.errors import ActionError
 from playerdesk.core.models import AgentProfile, Team
-from playerdesk.tickets.access import access_ticket, agent_of
-from playerdesk.tickets.actions import ActionError
+from playerdesk.tickets.access import access_ticket
 from playerdesk.tickets.models import Category, Priority
 from playerdesk.triage import actions
 from playerdesk.triage.models import (
@@ -75,7 +75,6 @@ def _failed(request: HttpRequest, exc: ActionError, anchor: str = "") -> HttpRes
 @require_GET
 @supervisor_required
 def settings_page(request: HttpRequest) -> HttpResponseBase:
-    agent = agent_of(request.user)
     subject = (request.GET.get("subject") or "")[:255]
     text = (request.GET.get("text") or "")[:MAX_TEST_CHARS]
     result = actions.triage_text(subject, text) if text.strip() else None
@@ -115,7 +114,6 @@ def settings_page(request: HttpRequest) -> HttpResponseBase:
         ),
         "waiting": list(waiting),
     }
-    context.update(chrome(request, agent, team_ids_of(agent)))
     return render(request, "triage/settings.html", context)
 
 

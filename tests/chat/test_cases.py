@@ -214,16 +214,16 @@ def test_service_standards_update_reaches_a_player_in_the_chat_else_email(
 
     from playerdesk.sla.models import PlayerUpdate
     from playerdesk.sla.updates import render_update, send_update
-    from playerdesk.tickets.actions import _lock, _save
+    from playerdesk.tickets.actions import lock_case, save_case
 
     conversation, _, _ = started(online_agent)
     actions.touch_player(conversation, connected=1)
 
     def update() -> PlayerUpdate:
         with transaction.atomic():
-            ticket = _lock(conversation.ticket)
+            ticket = lock_case(conversation.ticket_id)
             sent = send_update(ticket, None, "overdue")
-            _save(ticket)
+            save_case(ticket)
         return sent
 
     in_chat = update()

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import override_settings
 
-from playerdesk.core import demo
+from playerdesk.console import demo
 from playerdesk.core.models import AgentProfile, Team
 from playerdesk.players.models import Player
 from playerdesk.tickets.models import Macro, Message, Ticket, TicketEvent

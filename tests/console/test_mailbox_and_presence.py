@@ -10,9 +10,9 @@ from django.test import Client
 
 from playerdesk.core import clock
 from playerdesk.core.actions import do_set_agent_status
+from playerdesk.core.errors import ActionError
 from playerdesk.core.models import AgentStatus, AuditLog
 from playerdesk.mail.models import OutboundEmail
-from playerdesk.tickets.actions import ActionError
 from playerdesk.tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db

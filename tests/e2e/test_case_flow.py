@@ -101,7 +101,7 @@ def test_script_in_subject_and_body_is_inert_everywhere(
         assert page.locator("text=<script>window.__pwned=2</script>").count() >= 1 or "?q=" in url
     assert "49" not in page.locator("main").inner_text()
 
-    from playerdesk.portal.links import case_link
+    from playerdesk.tickets.links import case_link
 
     page.goto(case_link(ticket))
     page.wait_for_load_state("networkidle")

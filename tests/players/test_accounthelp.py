@@ -16,6 +16,7 @@ from django.core.files.base import ContentFile  # noqa: F401
 from django.urls import reverse
 
 from playerdesk.core import clock
+from playerdesk.core.errors import ActionError
 from playerdesk.core.models import AuditLog
 from playerdesk.players import webhooks
 from playerdesk.players.accounthelp import do_request_account_help
@@ -263,21 +264,21 @@ def test_refused_requests_send_nothing(
 ) -> None:
     push_player(external_id="P-SE", email="se@example.com", status="self_excluded", version=1)
     excluded = make_ticket(email="se@example.com", player=Player.objects.get(external_id="P-SE"))
-    with pytest.raises(actions.ActionError, match="self-excluded"):
+    with pytest.raises(ActionError, match="self-excluded"):
         do_request_account_help(
             excluded, "limit_change", actor=agent, details={"limit": "deposit_day", "amount": "900"}
         )
-    with pytest.raises(actions.ActionError, match="self-excluded"):
+    with pytest.raises(ActionError, match="self-excluded"):
         do_request_account_help(excluded, "reopening", actor=agent, details={"reason": "I want to play"})
     push_player(email="jordan@example.com")
     jordan = Player.objects.get(external_id="P-2001")
     case = make_ticket(email="jordan@example.com", player=jordan, team=team)
-    with pytest.raises(actions.ActionError, match="evidence"):
+    with pytest.raises(ActionError, match="evidence"):
         do_request_account_help(
             case, "details_change", actor=agent, details={"field": "name", "value": "Jordan Smith"}
         )
     unverified = make_ticket(channel="chat", email="guest@example.com", player=jordan, team=team)
-    with pytest.raises(actions.ActionError, match="Verify"):
+    with pytest.raises(ActionError, match="Verify"):
         do_request_account_help(unverified, "password_reset", actor=agent)
     assert not WebhookDelivery.objects.exists() and not receiver.received
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.test import override_settings
 
-from playerdesk.core import demo
+from playerdesk.console import demo
 from playerdesk.players.models import MacroPolicy, Player, Transaction
 from playerdesk.tickets.models import OPEN_STATUSES, Ticket
 

@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.core import mail
 from django.urls import reverse
 
+from playerdesk.core.errors import ActionError
 from playerdesk.mail.models import OutboundEmail
 from playerdesk.players.models import MacroPolicy, Player, Verification, WebhookDelivery
 from playerdesk.players.verification import do_check_code, do_record_verification, identity
@@ -127,7 +128,7 @@ def test_too_many_wrong_codes_void_the_code(
     for _ in range(5):
         assert do_check_code(ticket, "999999x", actor=agent) is False
     assert Verification.objects.get().status == "failed"
-    with pytest.raises(actions.ActionError):
+    with pytest.raises(ActionError):
         do_check_code(ticket, "123456", actor=agent)
 
 

@@ -13,6 +13,7 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from playerdesk.core.errors import ActionError
 from playerdesk.players import panels
 from playerdesk.players.actions import do_attach_snapshot
 from playerdesk.players.models import Player, Transaction
@@ -151,10 +152,10 @@ def test_snapshot_refused_for_unverified_or_unknown(
     make_ticket: Callable[..., Ticket], account: Player, agent: User
 ) -> None:
     ticket = make_ticket(channel="chat", email="guest@example.com", player=account)
-    with pytest.raises(actions.ActionError):
+    with pytest.raises(ActionError):
         do_attach_snapshot(ticket, actor=agent, transaction_ids=["TX-P-2001-000001"])
     verified = make_ticket(email="jordan@example.com", player=account)
-    with pytest.raises(actions.ActionError):
+    with pytest.raises(ActionError):
         do_attach_snapshot(verified, actor=agent, transaction_ids=["NOT-THERE-1"])
     assert not verified.events.filter(kind="player_snapshot").exists()
 

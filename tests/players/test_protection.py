@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
 
+from playerdesk.core.errors import ActionError
 from playerdesk.core.models import Team
 from playerdesk.players.actions import do_link_player
 from playerdesk.players.models import MacroPolicy, Player
@@ -59,7 +60,7 @@ def test_promotional_macro_blocked_and_flag_on_top(
     MacroPolicy.objects.create(macro=promo, promotional=True)
     player = push_player(status="self_excluded")
     ticket = make_ticket(email="jordan@example.com", player=player)
-    with pytest.raises(actions.ActionError, match="self-excluded"):
+    with pytest.raises(ActionError, match="self-excluded"):
         actions.do_apply_macro(ticket, promo, author=emma)
     client = client_for(emma)
     response = client.post(

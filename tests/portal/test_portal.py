@@ -14,8 +14,7 @@ from django.test import Client
 
 from playerdesk.core import clock, refs
 from playerdesk.mail.models import OutboundEmail
-from playerdesk.portal import links
-from playerdesk.tickets import actions
+from playerdesk.tickets import actions, links
 from playerdesk.tickets.models import Message, MessageKind, Status, Ticket
 
 pytestmark = pytest.mark.django_db

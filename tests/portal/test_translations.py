@@ -14,8 +14,8 @@ from django.utils import translation
 
 from playerdesk.mail.actions import queue_acknowledgement, queue_case_link, queue_reply_notification
 from playerdesk.portal import labels
-from playerdesk.portal.links import case_link
 from playerdesk.tickets import actions
+from playerdesk.tickets.links import case_link
 from playerdesk.tickets.models import Category, Status, Ticket
 
 PACKAGE = Path(__file__).resolve().parents[2] / "playerdesk"

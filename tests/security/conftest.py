@@ -11,7 +11,7 @@ from django.test import Client
 
 from playerdesk.api.actions import do_create_token
 from playerdesk.core.models import Team
-from playerdesk.portal import links
+from playerdesk.tickets import links
 from playerdesk.tickets.models import Ticket
 from tests.security.surfaces import show_everywhere
 

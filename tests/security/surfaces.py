@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils.html import escape
 
 from playerdesk.mail.models import OutboundEmail
-from playerdesk.portal import links
+from playerdesk.tickets import links
 from playerdesk.tickets.models import Ticket
 from tests.security.hostile import assert_safe_response
 

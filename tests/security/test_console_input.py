@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from playerdesk.portal import links
+from playerdesk.tickets import links
 from playerdesk.tickets.actions import do_create_macro
 from playerdesk.tickets.models import Macro, Message, Ticket
 from tests.security.hostile import (

@@ -11,7 +11,8 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.utils.html import escape
 
-from playerdesk.tickets.actions import ActionError, do_reply
+from playerdesk.core.errors import ActionError
+from playerdesk.tickets.actions import do_reply
 from playerdesk.tickets.models import Ticket
 from tests.security.hostile import TEXT, assert_mail_safe, assert_rows_safe, assert_safe_response
 

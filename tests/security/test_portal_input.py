@@ -9,7 +9,7 @@ from django.core import mail
 from django.test import Client
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from playerdesk.portal import links
+from playerdesk.tickets import links
 from playerdesk.tickets.models import Message, Ticket
 from tests.security.hostile import (
     SHORT,

@@ -14,7 +14,7 @@ from django.core import mail, signing
 from django.test import Client, override_settings
 
 from playerdesk.core import refs
-from playerdesk.portal import links
+from playerdesk.tickets import links
 from playerdesk.tickets.actions import do_create_macro
 from playerdesk.tickets.attachments import do_add_attachment
 from playerdesk.tickets.models import Attachment, Macro, Ticket

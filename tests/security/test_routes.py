@@ -13,7 +13,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from playerdesk.portal import links
+from playerdesk.tickets import links
 from playerdesk.tickets.models import Ticket
 from tests.security.hostile import TEXT, assert_safe_response, form_body
 

@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 from django.core import mail
 
 from playerdesk.core import clock, refs
+from playerdesk.core.errors import ActionError
 from playerdesk.mail.models import OutboundEmail
 from playerdesk.tickets import actions
 from playerdesk.tickets.models import Message, MessageKind, Status, Ticket, TicketEvent
@@ -49,7 +50,7 @@ def test_create_ticket_stores_case_message_and_timeline(make_ticket: Callable[..
 def test_create_refuses_bad_input(
     make_ticket: Callable[..., Ticket], field: str, value: Any, error: str
 ) -> None:
-    with pytest.raises(actions.ActionError, match=error):
+    with pytest.raises(ActionError, match=error):
         make_ticket(**{field: value})
     assert Ticket.objects.count() == 0
 
@@ -111,7 +112,7 @@ def test_status_lifecycle_and_invalid_transition(ticket: Ticket, agent: User) ->
     ticket.refresh_from_db()
     assert ticket.solved_at is not None
     actions.do_change_status(ticket, Status.CLOSED, actor=agent)
-    with pytest.raises(actions.ActionError, match="cannot become"):
+    with pytest.raises(ActionError, match="cannot become"):
         actions.do_change_status(ticket, Status.OPEN, actor=agent)
     assert chain_ok(ticket)
 
@@ -178,7 +179,7 @@ def test_assign_team_priority_tags_each_leave_an_event(ticket: Ticket, agent: Us
 
 def test_assign_only_to_agents(ticket: Ticket, agent: User) -> None:
     stranger = User.objects.create_user("stranger")
-    with pytest.raises(actions.ActionError):
+    with pytest.raises(ActionError):
         actions.do_assign(ticket, stranger, actor=agent)
 
 

@@ -6,8 +6,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from playerdesk.core.errors import ActionError
 from playerdesk.tickets import attachments
-from playerdesk.tickets.actions import ActionError
 
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6300010000050001"

@@ -10,6 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from playerdesk.core import staff
+from playerdesk.core.errors import ActionError
 from playerdesk.core.models import Role
 
 PASSWORD_ENV = "PLAYERDESK_NEW_USER_PASSWORD"  # noqa: S105 - the name of the variable, not a secret
@@ -45,7 +46,7 @@ class Command(BaseCommand):
                 languages=options["languages"].split(","),
                 display_name=options["name"],
             )
-        except staff.StaffError as exc:
+        except ActionError as exc:
             raise CommandError(str(exc)) from exc
         team_list = ", ".join(t.slug for t in teams) or "no team"
         self.stdout.write(f"Created {options['role']} {user.get_username()} ({team_list}).")

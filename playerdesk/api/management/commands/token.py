@@ -7,8 +7,9 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from playerdesk.api.actions import TOKEN_PREFIX, TokenError, do_create_token, do_revoke_token
+from playerdesk.api.actions import TOKEN_PREFIX, do_create_token, do_revoke_token
 from playerdesk.api.models import ApiToken, TokenRole
+from playerdesk.core.errors import ActionError
 
 PREFIX_LENGTH = len(TOKEN_PREFIX) + 6
 
@@ -37,7 +38,7 @@ class Command(BaseCommand):
                 raise CommandError(f"No user {options['user']!r}.")
         try:
             token, _row = do_create_token(options["name"] or options["role"], options["role"], user=user)
-        except TokenError as exc:
+        except ActionError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(token)
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from playerdesk.core import demo
+from playerdesk.console import demo
 
 
 class Command(BaseCommand):

@@ -21,8 +21,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from playerdesk.core import clock, events
-from playerdesk.core.demo_content import (
+from playerdesk.console.demo_content import (
     AMOUNTS,
     BONUSES_EN,
     BONUSES_FR,
@@ -41,6 +40,7 @@ from playerdesk.core.demo_content import (
     WEEKDAYS_FR,
     Topic,
 )
+from playerdesk.core import clock, events
 from playerdesk.core.models import Counter, Role, Team
 from playerdesk.core.staff import do_create_agent, do_create_team
 from playerdesk.players.actions import do_create_player

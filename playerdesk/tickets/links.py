@@ -1,5 +1,6 @@
 """Signed, expiring links that let a player open their case in the portal without an account.
 
+The journal signs them so that every channel (emails, chat, automatic updates) can put one in a message.
 The token binds the reference to the requester's address; it is sent only to that address."""
 
 from __future__ import annotations

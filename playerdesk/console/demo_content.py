@@ -2,7 +2,7 @@
 """What the demo players write and what the demo agents answer, in English and French.
 
 Texts are written the way players write: hurried, with typos, sometimes without accents. Placeholders in
-braces are filled by ``playerdesk.core.demo``: {amount} {method} {days} {game} {bonus} {spins} {bet}
+braces are filled by ``playerdesk.console.demo``: {amount} {method} {days} {game} {bonus} {spins} {bet}
 {first_name} {agent} {player_id} {weekday} {limit}.
 """
 
