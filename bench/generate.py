@@ -698,6 +698,7 @@ def _build_case(
         solved,
         closed,
         last_player,
+        received if channel != "chat" else None,  # written channels got their acknowledgement
         len(case.messages),
         len(case.events),
         case.prev,
@@ -710,7 +711,7 @@ def _build_case(
 # ---------------------------------------------------------------- bulk insert
 
 _DATETIME_COLUMNS = {"received_at", "updated_at", "first_response_at", "solved_at", "closed_at",
-                     "last_player_message_at", "created_at"}  # fmt: skip
+                     "last_player_message_at", "acknowledged_at", "created_at"}  # fmt: skip
 
 
 def _insert(model: type[Any], rows: list[tuple[Any, ...]]) -> None:

@@ -117,10 +117,12 @@ def panel_worker(big: int, requests: int) -> dict[str, Any]:
 
     from bench.generate import signed_in_client
     from playerdesk.core.models import AgentProfile, Role
+    from playerdesk.intake.actions import do_intake
+    from playerdesk.intake.contact import Contact
     from playerdesk.players import ingest
     from playerdesk.players.models import Player
     from playerdesk.players.schemas import PlayerPush, TransactionPush
-    from playerdesk.tickets.actions import Requester, do_create_ticket
+    from playerdesk.tickets.actions import Requester
 
     user = User.objects.filter(username="bench-panel").first()
     if user is None:
@@ -152,12 +154,14 @@ def panel_worker(big: int, requests: int) -> dict[str, Any]:
     load_seconds = time.monotonic() - started
     tickets = {}
     for name, player in (("small", small), ("large", large)):
-        tickets[name] = do_create_ticket(
-            subject="Where is my withdrawal?",
-            body=f"My withdrawal {player.external_id}-000004 is still pending.",
-            channel="email",
-            requester=Requester(player.email, "Alex", player),
-        )
+        tickets[name] = do_intake(
+            Contact(
+                channel="email",
+                requester=Requester(player.email, "Alex", player),
+                subject="Where is my withdrawal?",
+                body=f"My withdrawal {player.external_id}-000004 is still pending.",
+            )
+        ).ticket
     client = signed_in_client(user)
     targets = {
         "case page": lambda t: client.get(f"/desk/t/{t.reference}/"),

@@ -54,7 +54,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from bench.generate import signed_in_client
     from playerdesk.core.models import AgentProfile, Role, Team
-    from playerdesk.tickets.actions import Requester, do_create_ticket
+    from playerdesk.intake.actions import do_intake
+    from playerdesk.intake.contact import Contact
+    from playerdesk.tickets.actions import Requester
     from playerdesk.triage import actions
 
     rows = [json.loads(line) for line in HELD_OUT.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -80,11 +82,13 @@ def main(argv: list[str] | None = None) -> int:
     def create(n: int) -> None:
         for i in range(n):
             row = rows[i % len(rows)]
-            do_create_ticket(
-                subject=row.get("subject") or "Question",
-                body=row["text"],
-                channel="email",
-                requester=Requester(f"p{i}-{time.monotonic_ns()}@bench.invalid"),
+            do_intake(
+                Contact(
+                    channel="email",
+                    requester=Requester(f"p{i}-{time.monotonic_ns()}@bench.invalid"),
+                    subject=row.get("subject") or "Question",
+                    body=row["text"],
+                )
             )
 
     def queue_queries() -> int:

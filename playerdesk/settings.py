@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "playerdesk.core",
     "playerdesk.players",
     "playerdesk.tickets",
+    "playerdesk.intake",
     "playerdesk.mail",
     "playerdesk.api",
     "playerdesk.console",
@@ -372,6 +373,13 @@ HOOKS: dict[str, list[str]] = {
     "reply_delivery": ["playerdesk.chat.delivery.deliver_reply", "playerdesk.mail.delivery.deliver_reply"],
     "update_delivery": ["playerdesk.chat.delivery.deliver_update", "playerdesk.mail.delivery.deliver_update"],
     "notice_delivery": ["playerdesk.mail.delivery.deliver_notice"],
+    # May refuse a macro for a case (raising ``ActionError``): ``(macro, ticket)`` (``tickets.render_macro``).
+    "macro_checks": ["playerdesk.players.casework.check_macro"],
+    # Players the operator just marked self-excluded: ``(players)`` (``players.ingest``).
+    "players_self_excluded": ["playerdesk.tickets.actions.route_protected_cases"],
+    # Channels asked in turn to send a new case's automatic acknowledgement: ``(ticket, contact)``
+    # (``intake.actions``; intake's policy decided that it goes).
+    "acknowledgement": ["playerdesk.mail.delivery.acknowledge"],
     # An agent's presence changed: ``(profile, previous, status)`` (``core.actions.do_set_agent_status``).
     "agent_status": ["playerdesk.triage.actions.on_agent_status"],
 }

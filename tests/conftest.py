@@ -11,6 +11,8 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from playerdesk.core.models import AgentProfile, Role, Team
+from playerdesk.intake.actions import do_intake
+from playerdesk.intake.contact import Contact, Overrides
 from playerdesk.players.models import Player
 from playerdesk.tickets import actions
 from playerdesk.tickets.models import Ticket
@@ -116,15 +118,26 @@ def make_ticket(db: Any) -> Callable[..., Ticket]:
         name: str = "Pat Player",
         channel: str = "web",
         player: Player | None = None,
-        **kwargs: Any,
+        language: str | None = None,
+        category: str | None = None,
+        priority: int | None = None,
+        team: Team | None = None,
+        acknowledge: bool = False,
+        **contact: Any,
     ) -> Ticket:
-        return actions.do_create_ticket(
-            subject=subject,
-            body=body,
-            channel=channel,
-            requester=actions.Requester(email, name, player),
-            **kwargs,
-        )
+        """A case opened through intake, as a channel opens one (fixed values are overrides; no
+        acknowledgement unless asked, so tests count only the mail they cause)."""
+        return do_intake(
+            Contact(
+                channel=channel,
+                requester=actions.Requester(email, name, player),
+                subject=subject,
+                body=body,
+                acknowledge=acknowledge,
+                overrides=Overrides(language=language, category=category, priority=priority, team=team),
+                **contact,
+            )
+        ).ticket
 
     return make
 

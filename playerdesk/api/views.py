@@ -8,13 +8,11 @@ import json
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from ninja import Query, Router, Status
 from ninja.errors import AuthorizationError, HttpError
 
-from playerdesk.api.actions import do_create_ticket_once
 from playerdesk.api.auth import Principal
 from playerdesk.api.schemas import (
     ErrorOut,
@@ -29,13 +27,14 @@ from playerdesk.api.schemas import (
 )
 from playerdesk.core import refs
 from playerdesk.core.text import clean_line
+from playerdesk.intake.actions import do_intake
+from playerdesk.intake.contact import Contact, Overrides
 from playerdesk.players.models import Player
 from playerdesk.tickets import search
 from playerdesk.tickets.actions import (
     ActionError,
     Requester,
     check_body,
-    do_add_player_message,
     do_change_status,
     do_reply,
 )
@@ -220,24 +219,23 @@ def create_ticket(request: HttpRequest, payload: TicketIn) -> Status[dict[str, A
                 "No player with this player_external_id is known to the desk; "
                 "omit it to open the case for the email address alone.",
             )
-    requester = Requester(payload.email, payload.name, player)
-    with transaction.atomic():
-        ticket, created = do_create_ticket_once(
-            external_id=payload.external_id or "",
-            requester=requester,
+    landing = do_intake(
+        Contact(
+            channel=payload.channel,
+            requester=Requester(payload.email, payload.name, player),
             subject=payload.subject,
             body=payload.body,
-            channel=payload.channel,
-            language=payload.language,
-            category=payload.category,
-            priority=payload.priority,
+            external_id=payload.external_id or "",
+            once=True,
+            acknowledge=payload.acknowledge,
+            no_reply_reason="the request asked for none",
+            overrides=Overrides(
+                language=payload.language, category=payload.category, priority=payload.priority
+            ),
             actor=principal.user,
         )
-        if created and payload.acknowledge:
-            from playerdesk.mail.actions import queue_acknowledgement
-
-            queue_acknowledgement(ticket)
-    return Status(201 if created else 200, full_ticket(principal, ticket.reference))
+    )
+    return Status(200 if landing.duplicate else 201, full_ticket(principal, landing.ticket.reference))
 
 
 @router.get("/tickets", response={200: TicketPage, **ERRORS}, summary="List cases")
@@ -305,13 +303,19 @@ def add_message(request: HttpRequest, reference: str, payload: MessageIn) -> Sta
             if existing is not None:
                 return Status(200, created_data(existing, ticket))
         try:
-            landed, message = do_add_player_message(
-                ticket, body=body, channel=ticket.channel, external_id=external_id
+            landing = do_intake(
+                Contact(
+                    channel=ticket.channel,
+                    requester=Requester(ticket.requester_email, ticket.requester_name, ticket.player),
+                    body=body,
+                    external_id=external_id,
+                    thread=ticket,
+                    actor=principal.user,
+                )
             )
         except ActionError as exc:
             raise HttpError(409, str(exc)) from exc
-        message.ticket = landed
-        return Status(201, created_data(message, ticket))
+        return Status(201, created_data(landing.message, ticket))
 
     try:
         message = do_reply(ticket, author=principal.agent_user, body=body, internal=kind == "note")

@@ -39,6 +39,8 @@ from playerdesk.core.audit import actor_label
 from playerdesk.core.errors import ActionError
 from playerdesk.core.models import Team
 from playerdesk.core.text import clean_line
+from playerdesk.intake.actions import do_intake
+from playerdesk.intake.contact import Contact, File, Overrides
 from playerdesk.tickets import actions as tickets
 from playerdesk.tickets import delivery
 from playerdesk.tickets.models import Channel, Message, Ticket
@@ -244,16 +246,19 @@ def do_player_message(
             return conversation, existing, False
         if conversation.state == ConversationState.ENDED:
             return _start(session, cid=cid, body=body, language=language, team=team)
-        name = player_name(session)
-        ticket, message = tickets.do_add_player_message(
-            conversation.ticket,
-            body=body,
-            channel=Channel.CHAT,
-            external_id=f"chat:{cid}",
-            author_name=name,
-            live_chat=conversation.state == ConversationState.ACTIVE,
-            locked=True,
+        landing = do_intake(
+            Contact(
+                channel=Channel.CHAT,
+                requester=_requester(session),
+                body=body,
+                external_id=f"chat:{cid}",
+                thread=conversation.ticket,
+                thread_locked=True,
+                present=True,
+                live_turn=conversation.state == ConversationState.ACTIVE,
+            )
         )
+        ticket, message = landing.ticket, landing.message
         fields = ["player_seen_at"]
         if ticket.pk != conversation.ticket_id:  # the case was closed: the chat goes on in a follow-up
             conversation.ticket = ticket
@@ -264,7 +269,7 @@ def do_player_message(
             kind=EntryKind.MESSAGE,
             sender="player",
             message=message,
-            author_name=name,
+            author_name=message.author_name,
             body=body,
             client_id=cid,
             also=tuple(fields),
@@ -272,41 +277,47 @@ def do_player_message(
         return conversation, entry, True
 
 
+def _requester(session: ChatSession) -> tickets.Requester:
+    player = session.player
+    email = player.email if player is not None else session.guest_email
+    return tickets.Requester(email, player_name(session), player)
+
+
 def _start(
     session: ChatSession, *, cid: str, body: str, language: str, team: Team | None
 ) -> tuple[Conversation, ChatEntry, bool]:
     language = language_of(language or session.language)
-    player = session.player
-    name = player_name(session)
-    email = player.email if player is not None else session.guest_email
     with translation.override(language):
         subject = _("Chat: %(text)s") % {"text": clean_line(body, 80)}
-    ticket = tickets.do_create_ticket(
-        subject=subject,
-        body=body,
-        channel=Channel.CHAT,
-        requester=tickets.Requester(email, name, player),
-        language=language,
-        team=team,
-        external_id=f"chat:{cid}",
+    landing = do_intake(
+        Contact(
+            channel=Channel.CHAT,
+            requester=_requester(session),
+            title=subject,
+            body=body,
+            language_hint=language,
+            external_id=f"chat:{cid}",
+            present=True,
+            overrides=Overrides(team=team),
+        )
     )
+    ticket, message = landing.ticket, landing.message
     now = clock.now()
     conversation = Conversation.objects.create(
         session=session,
         ticket=ticket,
-        language=language,
+        language=ticket.language,
         team=team,
         created_at=now,
         queued_at=now,
         player_seen_at=now,
     )
-    message = ticket.messages.get()
     entry = append_entry(
         conversation,
         kind=EntryKind.MESSAGE,
         sender="player",
         message=message,
-        author_name=name,
+        author_name=message.author_name,
         body=body,
         client_id=cid,
     )
@@ -321,8 +332,6 @@ def do_add_player_file(
     session: ChatSession, *, cid: str, filename: str, data: bytes
 ) -> tuple[Conversation, ChatEntry, bool]:
     """A file or screenshot from the player, on the live conversation (attachment rules apply)."""
-    from playerdesk.tickets.attachments import do_add_attachment
-
     cid = check_client_id(cid)
     with transaction.atomic():
         current = _latest(session)
@@ -331,28 +340,40 @@ def do_add_player_file(
         conversation, existing = _lock_with_copy(current, "player", cid)
         if existing is not None:
             return conversation, existing, False
-        name = player_name(session)
         label = clean_line(filename, 200) or "file"
         try:
-            ticket, message = tickets.do_add_player_message(
-                conversation.ticket,
-                body=f"📎 {label}",
-                channel=Channel.CHAT,
-                external_id=f"chat:{cid}",
-                author_name=name,
+            landing = do_intake(
+                Contact(
+                    channel=Channel.CHAT,
+                    requester=_requester(session),
+                    body=f"📎 {label}",
+                    external_id=f"chat:{cid}",
+                    files=[File(filename, data)],
+                    thread=conversation.ticket,
+                    thread_locked=True,
+                    present=True,
+                )
             )
-            attachment = do_add_attachment(ticket, filename=filename, data=data, message=message)
         except ActionError as exc:
             raise ChatError("bad_file", str(exc)) from exc
+        if landing.refused_files:
+            raise ChatError("bad_file", landing.refused_files[0][1])
+        message = landing.message
+        attachment = message.attachments.get()
+        also: tuple[str, ...] = ()
+        if landing.ticket.pk != conversation.ticket_id:  # the case was closed: on to its follow-up
+            conversation.ticket = landing.ticket
+            also = ("ticket",)
         entry = append_entry(
             conversation,
             kind=EntryKind.MESSAGE,
             sender="player",
             message=message,
-            author_name=name,
+            author_name=message.author_name,
             body=message.body_text,
             client_id=cid,
             data={"files": [{"id": attachment.pk, "name": attachment.filename, "size": attachment.size}]},
+            also=also,
         )
         return conversation, entry, True
 
@@ -543,8 +564,6 @@ def do_offline_message(
 ) -> Ticket:
     """Nobody can chat now: the message opens an email case (never lost) and the player is told when
     to expect the answer. A verified player's case is linked to their record."""
-    from playerdesk.mail.actions import queue_acknowledgement
-
     body = check_message(body)
     language = language_of(language)
     player = session.player if session is not None else None
@@ -554,26 +573,23 @@ def do_offline_message(
     if not name:
         raise ChatError("name_required", gettext_lazy("Please tell us your name."))
     external_id = f"chat-offline:{check_client_id(cid)}" if cid else ""
-    if external_id:
-        previous = Ticket.objects.filter(messages__external_id=external_id).first()
-        if previous is not None:
-            return previous
     with translation.override(language):
         subject = _("Chat message: %(text)s") % {"text": clean_line(body, 80)}
     try:
-        with transaction.atomic():
-            ticket = tickets.do_create_ticket(
-                subject=subject,
-                body=body,
+        landing = do_intake(
+            Contact(
                 channel=Channel.EMAIL,
                 requester=tickets.Requester(email, name, player),
-                language=language,
+                subject=subject,
+                body=body,
+                language_hint=language,
                 external_id=external_id,
+                once=bool(external_id),
             )
-            queue_acknowledgement(ticket)
+        )
     except ActionError as exc:
         raise ChatError("invalid", str(exc)) from exc
-    return ticket
+    return landing.ticket
 
 
 def average_accept_seconds() -> float:

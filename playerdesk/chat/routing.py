@@ -34,6 +34,7 @@ from playerdesk.chat.models import (
     OfferState,
 )
 from playerdesk.core import clock
+from playerdesk.core.errors import ActionError
 from playerdesk.core.models import AgentProfile, AgentStatus, Team
 from playerdesk.tickets import actions as tickets
 
@@ -320,7 +321,10 @@ def do_transfer(
             do_whisper(conversation, user, cid=f"transfer-{uuid.uuid4().hex}", body=note)
             conversation = _lock(conversation)
         if to_team is not None:
-            tickets.do_change_team(conversation.ticket, to_team, actor=user, reason="chat transfer")
+            try:
+                tickets.do_change_team(conversation.ticket, to_team, actor=user, reason="chat transfer")
+            except ActionError as exc:  # a self-excluded player's chat stays with responsible gambling
+                raise ChatError("transfer_target", str(exc)) from exc
             conversation.team = to_team
         previous = conversation.agent
         conversation.agent = None

@@ -43,6 +43,8 @@ from playerdesk.console.demo_content import (
 from playerdesk.core import clock, events
 from playerdesk.core.models import Counter, Role, Team
 from playerdesk.core.staff import do_create_agent, do_create_team
+from playerdesk.intake.actions import do_intake
+from playerdesk.intake.contact import Contact, Overrides
 from playerdesk.players.actions import do_create_player
 from playerdesk.players.demo import load_demo_accounts
 from playerdesk.players.models import Player
@@ -375,16 +377,23 @@ def _make_case(rng: random.Random, ctx: _Context) -> None:
     untriaged = outcome == "new" and rng.random() < 0.5
     team_slug = topic.team
     with clock.frozen(moment):
-        ticket = actions.do_create_ticket(
-            subject=_player_text(rng, fill(rng.choice(texts.subjects)), language),
-            body=_player_text(rng, fill(rng.choice(texts.bodies)), language),
-            channel=rng.choice(topic.channels),
-            requester=requester,
-            language=language,
-            category=topic.category,
-            priority=rng.choice(topic.priorities),
-            team=None if untriaged else ctx.teams[team_slug],
-        )
+        ticket = do_intake(
+            Contact(
+                channel=rng.choice(topic.channels),
+                requester=requester,
+                subject=_player_text(rng, fill(rng.choice(texts.subjects)), language),
+                body=_player_text(rng, fill(rng.choice(texts.bodies)), language),
+                acknowledge=False,
+                no_reply_reason="demo data",
+                # The scripted story of the case; the triage panel shows where triage disagrees.
+                overrides=Overrides(
+                    language=language,
+                    category=topic.category,
+                    priority=rng.choice(topic.priorities),
+                    team=None if untriaged else ctx.teams[team_slug],
+                ),
+            )
+        ).ticket
     if outcome == "new":
         return
 
@@ -438,11 +447,16 @@ def _make_case(rng: random.Random, ctx: _Context) -> None:
     if at is None:
         return
     with clock.frozen(at):
-        ticket, _ = actions.do_add_player_message(
-            ticket,
-            body=_player_text(rng, fill(rng.choice(texts.follow_ups)), language),
-            channel=ticket.channel if ticket.channel != "api" else "email",
-        )
+        ticket = do_intake(
+            Contact(
+                channel=ticket.channel if ticket.channel != "api" else "email",
+                requester=requester,
+                body=_player_text(rng, fill(rng.choice(texts.follow_ups)), language),
+                thread=ticket,
+                acknowledge=False,
+                no_reply_reason="demo data",
+            )
+        ).ticket
     if outcome == "player_replied" or ticket.status == Status.CLOSED:
         return
 

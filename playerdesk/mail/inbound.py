@@ -30,7 +30,9 @@ from playerdesk.core import audit, clock
 from playerdesk.core.errors import ActionError
 from playerdesk.core.storage import files_key
 from playerdesk.core.text import clean_line
-from playerdesk.mail import language, loops, threads
+from playerdesk.intake.actions import do_intake
+from playerdesk.intake.contact import Contact, File, Overrides
+from playerdesk.mail import loops, threads
 from playerdesk.mail.limits import Violation, check_limits, header_block_end
 from playerdesk.mail.models import (
     InboundEmail,
@@ -43,9 +45,8 @@ from playerdesk.mail.models import (
 )
 from playerdesk.mail.parse import ParsedEmail, header_text, message_ids, parse, parse_address
 from playerdesk.players.models import Player
-from playerdesk.tickets import actions as ticket_actions
-from playerdesk.tickets.actions import Requester
-from playerdesk.tickets.models import Category, Channel, Message, Ticket
+from playerdesk.tickets.actions import Requester, check_email
+from playerdesk.tickets.models import Channel, Message, Ticket
 
 log = logging.getLogger(__name__)
 
@@ -499,43 +500,49 @@ def _apply(inbound: InboundEmail, claim: str, parsed: ParsedEmail) -> str:
         notes.append(f"{sender} was marked undeliverable: mail from it makes it deliverable again.")
     recipients = list(inbound.envelope_to) + parsed.to + parsed.cc
     match = threads.find_case(parsed, sender, recipients)
-    body = _body(parsed)
-    external_id = parsed.message_id or f"<{inbound.sha256}@inbound.{settings.MAIL_DOMAIN}>"
-    outcome = InboundOutcome.FOLLOW_UP
-    if match is not None:
-        ticket, message = ticket_actions.do_add_player_message(
-            match.ticket,
-            body=body,
-            channel=Channel.EMAIL,
-            external_id=external_id,
-            author_name=parsed.from_name,
-            author_email=sender,
-        )
-        notes.append(f"Threaded by {match.via.replace('_', ' ')} onto {match.ticket.reference}.")
-        if ticket.pk != match.ticket.pk:
-            outcome = InboundOutcome.CASE
-            threads.case_mail(ticket, inbound.mailbox)
-            notes.append(f"{match.ticket.reference} is closed: new linked case {ticket.reference}.")
-    else:
-        mailbox = inbound.mailbox
-        player = Player.objects.filter(email__in={sender, sender.lower()}).first()
-        ticket = ticket_actions.do_create_ticket(
-            subject=_subject(parsed),
-            body=body,
+    mailbox = inbound.mailbox
+    player = (
+        match.ticket.player
+        if match is not None
+        else Player.objects.filter(email__in={sender, sender.lower()}).first()
+    )
+    suppressed = loops.suppression_reason(parsed, envelope_from)
+    landing = do_intake(
+        Contact(
             channel=Channel.EMAIL,
             requester=Requester(sender, parsed.from_name, player),
-            language=_language(parsed, mailbox, player),
-            category=(mailbox.category if mailbox and mailbox.category else Category.GENERAL),
-            team=mailbox.team if mailbox else None,
-            external_id=external_id,
+            subject=parsed.subject.strip(),
+            body=_body(parsed),
+            language_hint=mailbox.language if mailbox is not None else "",
+            entry_point=f"address:{mailbox.address if mailbox is not None else settings.SUPPORT_EMAIL}",
+            files=[File(a.filename, a.data) for a in parsed.attachments],
+            external_id=parsed.message_id or f"<{inbound.sha256}@inbound.{settings.MAIL_DOMAIN}>",
+            thread=match.ticket if match is not None else None,
+            acknowledge=not suppressed,
+            no_reply_reason=suppressed,
+            message_id=parsed.message_id,
+            references=parsed.references,
+            overrides=Overrides(
+                category=(mailbox.category or None) if mailbox is not None else None,
+                team=mailbox.team if mailbox is not None else None,
+            ),
         )
-        message = Message.objects.filter(ticket=ticket).order_by("id").first()
+    )
+    ticket, message = landing.ticket, landing.message
+    outcome = InboundOutcome.CASE if landing.created else InboundOutcome.FOLLOW_UP
+    if match is not None:
+        notes.append(f"Threaded by {match.via.replace('_', ' ')} onto {match.ticket.reference}.")
+    if landing.follow_up_of is not None:
+        notes.append(f"{landing.follow_up_of.reference} is closed: new linked case {ticket.reference}.")
+    if landing.created:
         threads.case_mail(ticket, mailbox)
-        threads.link_possible_follow_ups(ticket, parsed, sender)
-        outcome = InboundOutcome.CASE
-    notes += _attachments(ticket, message, parsed)
-    if outcome == InboundOutcome.CASE:
-        notes.append(_acknowledge(ticket, parsed, envelope_from))
+        if match is None:
+            threads.link_possible_follow_ups(ticket, parsed, sender)
+        if landing.no_acknowledgement:
+            notes.append(f"No acknowledgement: {landing.no_acknowledgement}.")
+    if landing.refused_files:
+        kept = "; ".join(f"{name[:60]} ({why})" for name, why in landing.refused_files)
+        notes.append(f"Attachments kept only in the original email: {kept}")
     return _done(
         inbound, outcome, parsed, ticket=ticket, message=message, reason=" ".join(n for n in notes if n)
     )
@@ -568,17 +575,10 @@ def _sender(parsed: ParsedEmail, envelope_from: str) -> str:
     for candidate in (parsed.from_address, envelope_from.strip().strip("<>")):
         if candidate:
             try:
-                return ticket_actions.check_email(candidate)
+                return check_email(candidate)
             except ActionError:
                 continue
     raise ActionError("The message has no valid sender address.")
-
-
-def _subject(parsed: ParsedEmail) -> str:
-    if parsed.subject.strip():
-        return parsed.subject
-    first = next((line for line in parsed.display_text.splitlines() if line.strip()), "")
-    return clean_line(first, 80) or "(no subject)"
 
 
 def _body(parsed: ParsedEmail) -> str:
@@ -590,46 +590,6 @@ def _body(parsed: ParsedEmail) -> str:
     if len(text) > limit:
         text = text[:limit] + "\n\n[… cut here: the whole message is in the original email]"
     return text
-
-
-def _language(parsed: ParsedEmail, mailbox: Mailbox | None, player: Player | None) -> str:
-    if mailbox is not None and mailbox.language == "fr":
-        return "fr"
-    detected = language.detect(f"{parsed.subject}\n{parsed.display_text}")
-    if detected:
-        return detected
-    if player is not None and player.locale in {"en", "fr"}:
-        return player.locale
-    return mailbox.language if mailbox is not None else "en"
-
-
-def _attachments(ticket: Ticket, message: Message | None, parsed: ParsedEmail) -> list[str]:
-    from playerdesk.tickets.attachments import do_add_attachment
-
-    skipped = []
-    for attachment in parsed.attachments:
-        try:
-            do_add_attachment(ticket, filename=attachment.filename, data=attachment.data, message=message)
-        except ActionError as exc:
-            skipped.append(f"{attachment.filename[:60]} ({exc})")
-    if skipped:
-        return [f"Attachments kept only in the original email: {'; '.join(skipped)}"]
-    return []
-
-
-def _acknowledge(ticket: Ticket, parsed: ParsedEmail, envelope_from: str) -> str:
-    from playerdesk.mail.actions import queue_acknowledgement
-
-    reason = loops.suppression_reason(parsed, envelope_from)
-    if reason:
-        return f"No acknowledgement: {reason}."
-    since = clock.now() - timedelta(hours=24)
-    if OutboundEmail.objects.filter(
-        to=ticket.requester_email, kind="acknowledgement", created_at__gte=since
-    ).exists():
-        return "No acknowledgement: this address got an automatic reply in the last 24 hours."
-    queue_acknowledgement(ticket, in_reply_to=parsed.message_id, references=parsed.references)
-    return ""
 
 
 # ---------------------------------------------------------------- bounces

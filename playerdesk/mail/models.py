@@ -3,6 +3,7 @@ the outbox, reply addresses of cases, bounces and undeliverable addresses."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -74,7 +75,7 @@ class Mailbox(models.Model):
     team = models.ForeignKey("core.Team", null=True, blank=True, on_delete=models.SET_NULL)
     language = models.CharField(max_length=2, default="en")
     category = models.CharField(
-        max_length=24, blank=True, help_text="Category of new cases (blank: general)."
+        max_length=24, blank=True, help_text="Category of new cases (blank: triage decides)."
     )
     is_active = models.BooleanField(default=True)
     # IMAP: polled when a host is set. Messages are marked seen (or moved) only once stored.
@@ -99,6 +100,10 @@ class Mailbox(models.Model):
 
     def __str__(self) -> str:
         return self.local_part
+
+    @property
+    def address(self) -> str:
+        return f"{self.local_part}@{settings.MAIL_DOMAIN}"
 
 
 class InboundStatus(models.TextChoices):

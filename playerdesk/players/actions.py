@@ -66,32 +66,6 @@ def do_create_player(
     return player
 
 
-def do_link_player(ticket: Ticket, player: Player | None, *, actor: Any, reason: str = "") -> Ticket:
-    """Link a case to a player account (or unlink it). A self-excluded player's case moves to the
-    responsible-gambling team right away."""
-    from playerdesk.players.protection import route_if_protected
-
-    with transaction.atomic():
-        ticket = lock_case(ticket.pk)
-        if ticket.player_id == (player.pk if player else None):
-            return ticket
-        previous = (
-            Player.objects.filter(pk=ticket.player_id or 0).values_list("external_id", flat=True).first()
-        )
-        ticket.player = player
-        data: dict[str, Any] = {"from": previous, "to": player.external_id if player else None}
-        if reason:
-            data["reason"] = clean_line(reason, 200)
-        append_event(ticket, "player_linked", actor, data)
-        save_case(ticket, "player")
-        audit.record(
-            "ticket.link_player", object_type="ticket", object_id=ticket.reference, user=actor, data=data
-        )
-        ticket = Ticket.objects.select_related("player", "team").get(pk=ticket.pk)
-        ticket = route_if_protected(ticket, actor)
-    return ticket
-
-
 def player_state(player: Player) -> dict[str, Any]:
     return {
         "external_id": player.external_id,

@@ -17,6 +17,7 @@ import pydantic
 from django.db import connection, models, transaction
 
 from playerdesk.core import audit, clock
+from playerdesk.core.hooks import hooks
 from playerdesk.core.text import clean_line
 from playerdesk.players.models import IngestEvent, Player, PlayerStatus, Transaction
 from playerdesk.players.schemas import PlayerPush, TransactionPush
@@ -223,10 +224,9 @@ def ingest_players(
             },
         )
         if newly_excluded:
-            from playerdesk.players.protection import route_open_cases
-
-            for player in Player.objects.filter(external_id__in=sorted(set(newly_excluded))):
-                route_open_cases(player)
+            excluded = list(Player.objects.filter(external_id__in=sorted(set(newly_excluded))))
+            for react in hooks("players_self_excluded"):  # their open cases move to responsible gambling
+                react(excluded)
     return result
 
 

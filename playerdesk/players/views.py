@@ -22,6 +22,7 @@ from playerdesk.console.views import agent_required, bad_request, render_ticket
 from playerdesk.core.errors import ActionError
 from playerdesk.players import accounthelp, actions, documents, verification
 from playerdesk.players.models import DocumentRequest, Player, Transaction, TxStatus, TxType
+from playerdesk.tickets import actions as ticket_actions
 from playerdesk.tickets.access import access_ticket
 from playerdesk.tickets.models import Ticket
 
@@ -158,7 +159,7 @@ def link_player(request: HttpRequest, reference: str) -> HttpResponseBase:
     return _run(
         request,
         ticket,
-        lambda: actions.do_link_player(ticket, player, actor=request.user),
+        lambda: ticket_actions.do_link_player(ticket, player, actor=request.user),
         _("Player linked to the case.") if player else _("Player unlinked from the case."),
     )
 

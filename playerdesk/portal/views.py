@@ -17,12 +17,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from playerdesk.core.errors import ActionError
-from playerdesk.mail.actions import queue_acknowledgement, queue_case_link
+from playerdesk.intake.actions import do_intake
+from playerdesk.intake.contact import Contact
+from playerdesk.mail.actions import queue_case_link
 from playerdesk.portal import labels, ratelimit
 from playerdesk.portal.forms import FindCaseForm, NewCaseForm, ReplyForm
 from playerdesk.tickets import links
-from playerdesk.tickets.actions import Requester, do_add_player_message, do_create_ticket
-from playerdesk.tickets.models import Message, MessageKind, Ticket
+from playerdesk.tickets.actions import Requester
+from playerdesk.tickets.models import Channel, Message, MessageKind, Ticket
 
 HOUR = 3600
 SESSION_CREATED = "portal_created"
@@ -84,16 +86,16 @@ def new_case(request: HttpRequest) -> HttpResponse:
     ):
         return _rate_limited(request, "portal/new.html", {"form": form})
     try:
-        with transaction.atomic():
-            ticket = do_create_ticket(
+        ticket = do_intake(
+            Contact(
+                channel=Channel.WEB,
+                requester=Requester(cleaned["email"], cleaned["name"]),
                 subject=cleaned["subject"],
                 body=cleaned["message"],
-                channel="web",
-                requester=Requester(cleaned["email"], cleaned["name"]),
-                language=_language(request),
-                category=cleaned["category"],
+                language_hint=_language(request),
+                category_hint=cleaned["category"],
             )
-            queue_acknowledgement(ticket)
+        ).ticket
     except ActionError:
         form.add_error(None, _("We could not open your case. Please check the form and try again."))
         return render(request, "portal/new.html", {"form": form}, status=400)
@@ -203,10 +205,15 @@ def _case(request: HttpRequest, token: str, ticket: Ticket) -> HttpResponse:
 
 def _reply(request: HttpRequest, ticket: Ticket, token: str, form: ReplyForm) -> HttpResponse:
     try:
-        with transaction.atomic():
-            landed, _message = do_add_player_message(ticket, body=form.cleaned_data["message"], channel="web")
-            if landed.pk != ticket.pk:
-                queue_acknowledgement(landed)
+        landed = do_intake(
+            Contact(
+                channel=Channel.WEB,
+                requester=Requester(ticket.requester_email, ticket.requester_name, ticket.player),
+                body=form.cleaned_data["message"],
+                language_hint=_language(request),
+                thread=ticket,
+            )
+        ).ticket
     except ActionError:
         form.add_error(None, _("We could not add your message. Please try again."))
         return render(request, "portal/case.html", _case_context(ticket, token, form), status=400)

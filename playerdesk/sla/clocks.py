@@ -43,6 +43,7 @@ RELEVANT = frozenset(
         "solved_at",
         "closed_at",
         "last_player_message_at",
+        "acknowledged_at",
     }
 )
 REMATCH = frozenset({"priority", "category", "channel"})
@@ -328,6 +329,8 @@ def on_ticket_changed(ticket: Ticket, fields: Iterable[str]) -> None:
     policy = state.policy
     if changed & REMATCH or ("team" in changed and policy is not None and not policy.calendar_id):
         policy = _rematch(engine, ticket, policy, clocks)
+    if "acknowledged_at" in changed and ticket.acknowledged_at is not None:
+        _acknowledged(engine, clocks, ticket.acknowledged_at)
     if kind == MessageKind.OUTBOUND:
         _agent_replied(engine, policy, clocks, at)
     elif kind == MessageKind.INBOUND and policy is not None:
@@ -351,6 +354,8 @@ def _start_case(ticket: Ticket, now: dt.datetime) -> None:
             if target == Target.FIRST_RESPONSE and ticket.first_response_at is not None:
                 continue
             engine.start(policy, target, 0, start)
+        if ticket.acknowledged_at is not None:
+            _acknowledged(engine, engine.created, ticket.acknowledged_at)
         # The clocks start with the case itself: their history is enough, the "created" event says when.
         engine.flush(timeline=False)
     summarize(ticket, engine.created, policy, now)
@@ -373,6 +378,13 @@ def _rematch(engine: Engine, ticket: Ticket, policy: Policy | None, clocks: list
 def _next_cycle(ticket: Ticket, target: str) -> int:
     top = Clock.objects.filter(ticket=ticket, target=target).aggregate(top=Max("cycle"))["top"]
     return 0 if top is None else top + 1
+
+
+def _acknowledged(engine: Engine, clocks: list[Clock], at: dt.datetime) -> None:
+    """The automatic acknowledgement went out (intake): its target is met."""
+    for c in clocks:
+        if c.target == Target.ACKNOWLEDGEMENT and c.state in OPEN_STATES:
+            engine.meet(c, max(at, c.started_at))
 
 
 def _agent_replied(engine: Engine, policy: Policy | None, clocks: list[Clock], at: dt.datetime) -> None:

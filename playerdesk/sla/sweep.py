@@ -9,6 +9,7 @@ never claimed again, whatever the wall clock does afterwards.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from django.db import transaction
 
 from playerdesk.core import clock, events
 from playerdesk.core.audit import actor_label
+from playerdesk.core.errors import ActionError
 from playerdesk.sla.clocks import Engine, summarize
 from playerdesk.sla.models import (
     DEADLINE_TARGETS,
@@ -33,6 +35,7 @@ from playerdesk.sla.models import (
     UpdateKind,
 )
 from playerdesk.sla.updates import send_update
+from playerdesk.tickets import actions
 from playerdesk.tickets.actions import append_event, lock_case, save_case
 from playerdesk.tickets.models import OPEN_STATUSES, Ticket
 
@@ -176,15 +179,8 @@ def _warn(pk: int, ticket_id: int, now: dt.datetime, rules: list[EscalationRule]
 
 
 def _acknowledged(pk: int, ticket_id: int, now: dt.datetime) -> bool:
-    """The acknowledgement target is met by the automatic acknowledgement email (sent by the mail app)."""
-    from playerdesk.mail.models import OutboundEmail
-
-    sent = (
-        OutboundEmail.objects.filter(ticket_id=ticket_id, kind="acknowledgement")
-        .order_by("created_at")
-        .values_list("created_at", flat=True)
-        .first()
-    )
+    """The acknowledgement target is met once the case records its automatic acknowledgement."""
+    sent = Ticket.objects.filter(pk=ticket_id).values_list("acknowledged_at", flat=True).first()
     if sent is None:
         return False
     with transaction.atomic():
@@ -234,8 +230,6 @@ def rule_matches(rule: EscalationRule, c: Clock, ticket: Ticket, trigger: str) -
 
 def escalate(ticket: Ticket, c: Clock, trigger: str, rules: list[EscalationRule]) -> list[str]:
     """Apply the matching rules through the case actions (each writes its own timeline event)."""
-    from playerdesk.tickets import actions
-
     applied: list[str] = []
     label = Target(c.target).label
     fresh = ticket  # written by the caller; each action below re-reads it under its lock
@@ -246,7 +240,9 @@ def escalate(ticket: Ticket, c: Clock, trigger: str, rules: list[EscalationRule]
         if rule.raise_priority and fresh.priority > 1:
             fresh = actions.do_change_priority(fresh, fresh.priority - 1, actor=None, reason=reason)
         if rule.move_to_team_id and fresh.team_id != rule.move_to_team_id:
-            fresh = actions.do_change_team(fresh, rule.move_to_team, actor=None, reason=reason)
+            # A self-excluded player's case stays with responsible gambling: the move is refused.
+            with contextlib.suppress(ActionError):
+                fresh = actions.do_change_team(fresh, rule.move_to_team, actor=None, reason=reason)
         if rule.assign_to_id and fresh.assignee_id != rule.assign_to_id:
             fresh = actions.do_assign(fresh, rule.assign_to, actor=None, reason=reason)
         if rule.notify:

@@ -15,8 +15,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
-from playerdesk.core import clock, events, sequences
+from playerdesk.core import audit, clock, events, sequences
 from playerdesk.core.audit import actor_label
 from playerdesk.core.enums import Language
 from playerdesk.core.errors import ActionError
@@ -24,8 +25,11 @@ from playerdesk.core.hooks import hooks
 from playerdesk.core.models import Team
 from playerdesk.core.text import clean_line, clean_text, sanitize_html
 from playerdesk.players.models import Player
+from playerdesk.players.protection import SELF_EXCLUDED_REASON, required_team_for
 from playerdesk.tickets import delivery, search
+from playerdesk.tickets.macros import render
 from playerdesk.tickets.models import (
+    OPEN_STATUSES,
     TRANSITIONS,
     Category,
     Channel,
@@ -107,6 +111,17 @@ def check_not_stale(ticket: Ticket, seen_seq: int | None) -> None:
         return
     if TicketEvent.objects.filter(ticket=ticket, seq__gt=seen_seq, kind="message", public=True).exists():
         raise StaleTicket(ticket, seen_seq)
+
+
+def check_team(ticket: Ticket, team: Team | None) -> None:
+    """A self-excluded player's cases stay with the responsible-gambling team: any other team is refused,
+    whoever asks (console, API, escalation rule, chat transfer)."""
+    required = required_team_for(ticket.player) if ticket.player_id else None
+    if required is not None and (team is None or team.pk != required.pk):
+        raise ActionError(
+            _("This player is self-excluded: their cases stay with the %(team)s team.")
+            % {"team": required.name}
+        )
 
 
 # ---------------------------------------------------------------- the journal
@@ -198,6 +213,20 @@ def save_case(ticket: Ticket, *fields: str, live_chat: bool = False) -> None:
     )
 
 
+def _route_protected(ticket: Ticket, actor: User) -> list[str]:
+    """Move an open case whose player is self-excluded to the responsible-gambling team (under its lock);
+    returns the fields to save."""
+    required = required_team_for(ticket.player) if ticket.player_id else None
+    if required is None or ticket.team_id == required.pk or ticket.status not in OPEN_STATUSES:
+        return []
+    previous = ticket.team.slug if ticket.team_id and ticket.team else None
+    ticket.team = required
+    append_event(
+        ticket, "team", actor, {"from": previous, "to": required.slug, "reason": SELF_EXCLUDED_REASON}
+    )
+    return ["team"]
+
+
 # ---------------------------------------------------------------- create and messages
 
 
@@ -214,53 +243,44 @@ def do_create_ticket(
     body: str,
     channel: str,
     requester: Requester,
-    language: str | None = None,
-    category: str | None = None,
-    priority: int | None = None,
-    team: Team | None = None,
+    language: str,
+    category: str,
+    priority: int,
+    team: Team | None,
+    assignee: AbstractBaseUser | None = None,
+    assign_reason: str = "",
+    decision: dict[str, Any] | None = None,
+    acknowledged: bool = False,
     body_html: str = "",
     external_id: str = "",
     actor: User = None,
     received_at: Any = None,
     linked_from: Ticket | None = None,
-    entry_point: str = "",
 ) -> Ticket:
-    """Open a case from a player's first message (any channel).
+    """Write a new case from a player's first message, as intake decided it: language, category, priority,
+    team and (when one was chosen) the assignee, with ``decision`` (why: triage's reasons) in the created
+    event. ``acknowledged``: an automatic acknowledgement goes to the player with the case.
 
-    Language, category, priority and team the caller leaves out are decided by triage (which also
-    assigns the case when the team's mode says so); ``entry_point`` ("address:<email>" or
-    "widget:<key>") lets the address or widget a case came through weigh in."""
+    The case row is inserted, its created and message events appended, then written once with its chain
+    head (the service clocks start there). A self-excluded player's case goes to the responsible-gambling
+    team whatever team was chosen (and keeps its assignee only if they are of that team)."""
     subject = check_subject(subject)
     body = check_body(body)
     check_choice(channel, Channel, "channel")
-    if category is not None:
-        check_choice(category, Category, "category")
-    if priority is not None:
-        check_choice(priority, Priority, "priority")
-    if language:
-        check_choice(language, Language, "language")
+    check_choice(category, Category, "category")
+    check_choice(priority, Priority, "priority")
+    check_choice(language, Language, "language")
     email = check_email(requester.email)
-    triaged = None
-    if not language or category is None or priority is None or team is None:
-        from playerdesk.triage.actions import triage_new_ticket
-
-        triaged = triage_new_ticket(
-            subject=subject,
-            body=body,
-            channel=channel,
-            requester=Requester(email, requester.name, requester.player),
-            language=language or None,
-            category=category,
-            priority=priority,
-            team=team,
-            entry_point=entry_point,
-        )
-        language, category, priority = triaged.language, triaged.category, triaged.priority
-        if team is None and triaged.team_id is not None:
-            team = Team.objects.filter(pk=triaged.team_id, is_active=True).first()
-    assert language is not None and category is not None and priority is not None  # noqa: S101
+    if assignee is not None and not hasattr(assignee, "agent"):
+        raise ActionError("Cases can only be assigned to agents.")
     now = received_at or clock.now()
     name = clean_line(requester.name, 120)
+    protected = required_team_for(requester.player)
+    team_reason = ""
+    if protected is not None and (team is None or team.pk != protected.pk):
+        team, team_reason = protected, SELF_EXCLUDED_REASON
+        if assignee is not None and not assignee.agent.teams.filter(pk=protected.pk).exists():
+            assignee = None
     with transaction.atomic():
         ticket = Ticket(
             reference=sequences.next_reference(),
@@ -277,27 +297,26 @@ def do_create_ticket(
             received_at=now,
             updated_at=now,
             last_player_message_at=now,
+            acknowledged_at=clock.now() if acknowledged else None,
             linked_from=linked_from,
         )
         ticket.save()
+        data: dict[str, Any] = {
+            "channel": channel,
+            "subject": subject,
+            "requester": email,
+            "language": language,
+            "category": category,
+            "priority": priority,
+            "team": team.slug if team else None,
+            "linked_from": linked_from.reference if linked_from else None,
+        }
+        if team_reason:
+            data["team_reason"] = team_reason
+        if decision is not None:
+            data["triage"] = decision  # why the case got its language, category, priority and team
         append_event(
-            ticket,
-            "created",
-            actor,
-            {
-                "channel": channel,
-                "subject": subject,
-                "requester": email,
-                "language": language,
-                "category": category,
-                "priority": priority,
-                "team": team.slug if team else None,
-                "linked_from": linked_from.reference if linked_from else None,
-                # Why the case got its language, category, priority and team.
-                **({"triage": triaged.as_data()} if triaged is not None else {}),
-            },
-            public=True,
-            label=(name or email) if actor is None else None,
+            ticket, "created", actor, data, public=True, label=(name or email) if actor is None else None
         )
         _store_message(
             ticket,
@@ -311,24 +330,34 @@ def do_create_ticket(
             external_id=external_id,
             created_at=now,
         )
-        save_case(ticket, "message_count")
+        fields = ["message_count"]
+        if assignee is not None:
+            ticket.assignee = assignee  # type: ignore[assignment]
+            append_event(
+                ticket,
+                "assignee",
+                None,
+                {
+                    "from": None,
+                    "to": actor_label(assignee),
+                    **({"reason": assign_reason} if assign_reason else {}),
+                },
+            )
+            fields += ["assignee", *set_status(ticket, Status.OPEN, None, "assigned")]
+        if acknowledged:
+            append_event(ticket, "acknowledged", None, {"channel": channel}, public=True)
+            fields.append("acknowledged_at")
+        save_case(ticket, *fields)
         search.index_ticket(ticket)
-        if ticket.player_id is not None:
-            from playerdesk.players.protection import route_if_protected
-
-            ticket = route_if_protected(ticket)  # a self-excluded player's case goes to responsible gambling
-        if triaged is not None:
-            from playerdesk.triage.actions import after_create
-
-            after_create(ticket, triaged)  # the decision and its reasons; assignment by the team's mode
-            ticket.refresh_from_db()
     return ticket
 
 
-def do_record_event(ticket: Ticket, kind: str, data: dict[str, Any], *, actor: User = None) -> Ticket:
+def do_record_event(
+    ticket: Ticket, kind: str, data: dict[str, Any], *, actor: User = None, locked: bool = False
+) -> Ticket:
     """Add an event to a case's timeline without changing the case (alerts, notices from other apps)."""
     with transaction.atomic():
-        ticket = _lock(ticket)
+        ticket = _lock(ticket, locked)
         append_event(ticket, kind, actor, data)
         save_case(ticket)
     return ticket
@@ -374,6 +403,16 @@ def _store_message(
     return message
 
 
+def takes_player_message(ticket: Ticket) -> bool:
+    """Whether a player's message may land on this case: a closed case never reopens, nor one solved
+    longer ago than the reopen window (the message opens a new linked case instead: intake's call)."""
+    if ticket.status == Status.CLOSED:
+        return False
+    if ticket.status == Status.SOLVED and ticket.solved_at is not None:
+        return clock.now() - ticket.solved_at <= timedelta(days=settings.REOPEN_WINDOW_DAYS)
+    return True
+
+
 def do_add_player_message(
     ticket: Ticket,
     *,
@@ -385,39 +424,23 @@ def do_add_player_message(
     author_email: str = "",
     live_chat: bool = False,
     locked: bool = False,
-) -> tuple[Ticket, Message]:
-    """A player wrote on a case. A solved case reopens within the reopen window; a closed case (or one
-    solved longer ago) gets a new linked case instead. Returns the case the message landed on.
-    ``live_chat``: a turn of a chat an agent is answering (see ``CHAT_TURN_FIELDS``). ``locked``: the
-    caller read ``ticket`` with ``lock_case`` in the current transaction."""
+) -> Message:
+    """A player wrote on a case. A solved case reopens; a case that no longer takes player messages
+    (``takes_player_message``) refuses it. ``live_chat``: a turn of a chat an agent is answering (see
+    ``CHAT_TURN_FIELDS``). ``locked``: the caller read ``ticket`` with ``lock_case`` in the current
+    transaction. A message whose ``external_id`` the case already has is returned as it is."""
     body = check_body(body)
     check_choice(channel, Channel, "channel")
     now = clock.now()
     with transaction.atomic():
         ticket = _lock(ticket, locked)
         # A live chat has already dropped a second copy by its client id (under the same lock).
-        if external_id and not live_chat and ticket.messages.filter(external_id=external_id).exists():
-            return ticket, ticket.messages.get(external_id=external_id)
-        window = timedelta(days=settings.REOPEN_WINDOW_DAYS)
-        if ticket.status == Status.CLOSED or (
-            ticket.status == Status.SOLVED and ticket.solved_at and now - ticket.solved_at > window
-        ):
-            follow_up = do_create_ticket(
-                subject=ticket.subject,
-                body=body,
-                body_html=body_html,
-                channel=channel,
-                requester=Requester(ticket.requester_email, ticket.requester_name, ticket.player),
-                language=ticket.language,
-                category=ticket.category,
-                priority=ticket.priority,
-                team=ticket.team,
-                external_id=external_id,
-                linked_from=ticket,
-            )
-            append_event(ticket, "follow_up", None, {"reference": follow_up.reference})
-            save_case(ticket)
-            return follow_up, follow_up.messages.get()
+        if external_id and not live_chat:
+            existing = ticket.messages.filter(external_id=external_id).first()
+            if existing is not None:
+                return existing
+        if not takes_player_message(ticket):
+            raise ActionError("This case is closed: the player's message opens a new linked case.")
         message = _store_message(
             ticket,
             kind=MessageKind.INBOUND,
@@ -444,7 +467,7 @@ def do_add_player_message(
             fields.append("status")
         save_case(ticket, *fields, live_chat=live_chat)
         _index_turn(ticket, live_chat)
-    return ticket, message
+    return message
 
 
 def do_reply(
@@ -605,10 +628,12 @@ def _change_field(ticket: Ticket, field: str, value: Any, actor: User, reason: s
 
 
 def do_change_team(ticket: Ticket, team: Team | None, *, actor: User, reason: str = "") -> Ticket:
+    """Move a case to another team (or to none); refused for a self-excluded player's case."""
     with transaction.atomic():
         ticket = _lock(ticket)
         if ticket.team_id == (team.pk if team else None):
             return ticket
+        check_team(ticket, team)
         previous = ticket.team.slug if ticket.team else None
         ticket.team = team
         data: dict[str, Any] = {"from": previous, "to": team.slug if team else None}
@@ -637,6 +662,43 @@ def do_assign(ticket: Ticket, assignee: AbstractBaseUser | None, *, actor: User,
             fields += set_status(ticket, Status.OPEN, actor, "assigned")
         save_case(ticket, *fields)
     return ticket
+
+
+def do_link_player(ticket: Ticket, player: Player | None, *, actor: User, reason: str = "") -> Ticket:
+    """Link a case to a player account (or unlink it). A self-excluded player's open case moves to the
+    responsible-gambling team in the same step."""
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        if ticket.player_id == (player.pk if player else None):
+            return ticket
+        previous = (
+            Player.objects.filter(pk=ticket.player_id or 0).values_list("external_id", flat=True).first()
+        )
+        ticket.player = player
+        data: dict[str, Any] = {"from": previous, "to": player.external_id if player else None}
+        if reason:
+            data["reason"] = clean_line(reason, 200)
+        append_event(ticket, "player_linked", actor, data)
+        save_case(ticket, "player", *_route_protected(ticket, actor))
+        audit.record(
+            "ticket.link_player", object_type="ticket", object_id=ticket.reference, user=actor, data=data
+        )
+    return Ticket.objects.select_related("player", "team").get(pk=ticket.pk)
+
+
+def route_protected_cases(players: Sequence[Player], limit: int = 500) -> int:
+    """Players just became self-excluded: their open cases move to the responsible-gambling team
+    (``settings.HOOKS["players_self_excluded"]``, from the operator's pushes). Returns how many moved."""
+    moved = 0
+    rows = Ticket.objects.filter(player__in=players, status__in=OPEN_STATUSES).order_by("pk")[:limit]
+    for pk in list(rows.values_list("pk", flat=True)):
+        with transaction.atomic():
+            ticket = lock_case(pk)
+            fields = _route_protected(ticket, None)
+            if fields:
+                save_case(ticket, *fields)
+                moved += 1
+    return moved
 
 
 def check_tag_names(names: Iterable[str]) -> list[str]:
@@ -677,10 +739,11 @@ def do_set_tags(ticket: Ticket, names: Sequence[str], *, actor: User) -> Ticket:
 
 
 def render_macro(macro: Macro, ticket: Ticket, agent_name: str) -> str:
-    from playerdesk.players.protection import check_macro
-    from playerdesk.tickets.macros import render
-
-    check_macro(macro, ticket)  # promotional / account-revealing macros: refused when not allowed
+    """The macro's text for this case. Each function of ``settings.HOOKS["macro_checks"]`` may refuse it
+    first (``(macro, ticket)``, raising ``ActionError``): promotions to a self-excluded player, account data
+    to an unverified requester."""
+    for check in hooks("macro_checks"):
+        check(macro, ticket)
     return render(macro.body_fr if ticket.language == "fr" else macro.body_en, ticket, agent_name)
 
 
@@ -716,8 +779,6 @@ def do_create_macro(
     actor: User = None,
 ) -> Macro:
     """A canned reply in English and French (placeholders: see ``tickets.macros``)."""
-    from playerdesk.core import audit
-
     name = clean_line(name, 100)
     if not name:
         raise ActionError("A macro needs a name.")

@@ -64,14 +64,23 @@ def check_attachment(data: bytes) -> None:
 
 
 def do_add_attachment(
-    ticket: Ticket, *, filename: str, data: bytes, message: Message | None = None, actor: Any = None
+    ticket: Ticket,
+    *,
+    filename: str,
+    data: bytes,
+    message: Message | None = None,
+    actor: Any = None,
+    locked: bool = False,
 ) -> Attachment:
+    """Store a file on a case (type-sniffed, encrypted at rest) with its timeline event. ``locked``: the
+    caller read ``ticket`` with ``lock_case`` in the current transaction."""
     check_attachment(data)
     content_type = sniff(data)
     name = safe_filename(filename, content_type)
     digest = hashlib.sha256(data).hexdigest()
     with transaction.atomic():
-        ticket = lock_case(ticket.pk)
+        if not locked:
+            ticket = lock_case(ticket.pk)
         if message is not None and message.ticket_id != ticket.pk:
             raise ActionError("The message belongs to another case.")
         if message is not None and message.attachments.count() >= settings.MAX_ATTACHMENTS_PER_MESSAGE:

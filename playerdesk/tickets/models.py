@@ -94,6 +94,8 @@ class Ticket(models.Model):
     solved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     last_player_message_at = models.DateTimeField(null=True, blank=True)
+    # When the player was sent the automatic acknowledgement of this case (intake's policy), if ever.
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
     message_count = models.PositiveIntegerField(default=0)
     # Sequence number of the last timeline event: the console sends it back with a reply so a reply
     # written against a stale view of the case can be held.
@@ -124,6 +126,12 @@ class Ticket(models.Model):
             models.Index(fields=["status", "priority", "received_at", "id"], name="ticket_status_queue_idx"),
             models.Index(fields=["priority", "received_at", "id"], name="ticket_all_queue_idx"),
             models.Index(fields=["-received_at", "-id"], name="ticket_recent_idx"),
+            # One automatic acknowledgement per address a day, whatever the channel.
+            models.Index(
+                fields=["requester_email", "acknowledged_at"],
+                name="ticket_acknowledged_idx",
+                condition=Q(acknowledged_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -157,7 +165,11 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["ticket", "created_at", "id"], name="message_ticket_idx")]
+        indexes = [
+            models.Index(fields=["ticket", "created_at", "id"], name="message_ticket_idx"),
+            # A client's own id for a message (an API event id, a chat id): sending it again finds the case.
+            models.Index(fields=["external_id"], condition=~Q(external_id=""), name="message_external_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["ticket", "external_id"], condition=~Q(external_id=""), name="message_external_once"

@@ -54,13 +54,18 @@ def triage_text(
     *,
     player_locale: str = "",
     entry_point: str = "",
+    language_hint: str = "",
+    category_hint: str = "",
     email: str = "",
     language: str | None = None,
     category: str | None = None,
     priority: int | None = None,
     team_id: int | None = None,
 ) -> TriageResult:
-    """What triage decides for a message (no write). ``entry_point``: "address:<email>" or "widget:<key>"."""
+    """What triage decides for a message (no write). ``entry_point``: "address:<email>" or "widget:<key>";
+    ``language_hint``: the language of the page, widget or address it came through (weighs in like an
+    entry point's language); ``category_hint``: the topic the player chose (weighs in when the text is
+    not conclusive); ``language``…``team_id``: values the caller fixed, kept and noted."""
     config = triage_config.load_config()
     recent = 0
     if email and config.needs_history:
@@ -74,6 +79,8 @@ def triage_text(
         body=body,
         player_locale=player_locale,
         entry_point=entry_point,
+        language_hint=language_hint,
+        category_hint=category_hint,
         recent_cases=recent,
         fixed_language=language,
         fixed_category=category,
@@ -82,37 +89,11 @@ def triage_text(
     )
 
 
-def triage_new_ticket(
-    *,
-    subject: str,
-    body: str,
-    channel: str,
-    requester: Any,
-    language: str | None,
-    category: str | None,
-    priority: int | None,
-    team: Team | None,
-    entry_point: str = "",
-) -> TriageResult:
-    """Language, category, priority and team of a case about to be opened; values the caller fixed are
-    kept (and noted in the reasons)."""
-    player = getattr(requester, "player", None)
-    return triage_text(
-        subject,
-        body,
-        player_locale=player.locale if player is not None else "",
-        entry_point=entry_point,
-        email=getattr(requester, "email", ""),
-        language=language,
-        category=category,
-        priority=priority,
-        team_id=team.pk if team is not None else None,
-    )
-
-
-def after_create(ticket: Ticket, result: TriageResult) -> TriageDecision:
-    """Store the decision for a case just opened (inside its transaction) and try to assign it."""
-    decision = TriageDecision.objects.create(
+def do_record_decision(ticket: Ticket, result: TriageResult, assignment: Assignment) -> TriageDecision:
+    """Store what triage decided for a case just opened (inside its transaction): the decision, its
+    reasons and what became of the assignment."""
+    now = clock.now()
+    return TriageDecision.objects.create(
         ticket=ticket,
         language=result.language,
         language_confidence=result.language_confidence,
@@ -123,12 +104,11 @@ def after_create(ticket: Ticket, result: TriageResult) -> TriageDecision:
         reasons=result.reasons,
         summary=result.summary[:255],
         model_version=result.model_version[:40],
-        state=AssignmentState.MANUAL,
-        created_at=clock.now(),
+        state=assignment.state,
+        state_reason=assignment.reason[:255],
+        waiting_since=now if assignment.state == AssignmentState.WAITING else None,
+        created_at=now,
     )
-    assign_case(ticket.pk)
-    decision.refresh_from_db()
-    return decision
 
 
 # ---------------------------------------------------------------- eligibility and assignment
@@ -199,72 +179,88 @@ def _waiting_reason(team: Team, language: str, members: list[AgentProfile], full
     return "No eligible agent."
 
 
+@dataclass(frozen=True)
+class Assignment:
+    """Who takes a case: ``user`` (None: nobody now), the decision's state and the reason shown to
+    agents, and ``why`` for the case's timeline when someone was chosen."""
+
+    user: Any
+    state: str
+    reason: str
+    why: str = ""
+
+
+def choose_agent(team: Team | None, language: str, *, exclude_user_id: int | None = None) -> Assignment:
+    """Pick an eligible agent of ``team`` for a case in ``language`` by the team's mode, or say why nobody.
+
+    Concurrency: the team's routing row, then the candidates' routing rows (in id order) are locked before
+    loads are counted, so two workers never push an agent over capacity; the chosen agent's turn moves
+    on in the same transaction."""
+    if team is None:
+        return Assignment(None, AssignmentState.UNROUTED, "No team is mapped to this category.")
+    routing = _team_routing(team)
+    if routing.pk is not None:
+        routing = TeamRouting.objects.select_for_update().get(pk=routing.pk)
+    if routing.mode == AssignmentMode.MANUAL:
+        return Assignment(None, AssignmentState.MANUAL, f"{team.name} assigns cases by hand.")
+    members = list(
+        AgentProfile.objects.filter(teams=team, user__is_active=True, role__in=[Role.AGENT, Role.SUPERVISOR])
+        .select_related("user")
+        .order_by("pk")
+    )
+    fit = [m for m in members if eligible(m, team, language)[0] and m.user_id != exclude_user_id]
+    AgentRouting.objects.bulk_create([AgentRouting(agent=m) for m in fit], ignore_conflicts=True)
+    routings = {
+        r.agent_id: r
+        for r in AgentRouting.objects.select_for_update()
+        .filter(agent_id__in=[m.pk for m in fit])
+        .order_by("agent_id")
+    }
+    loads = _loads([m.user_id for m in fit])
+    candidates = [Candidate(m, routings[m.pk], loads.get(m.user_id, 0)) for m in fit if m.pk in routings]
+    free = [c for c in candidates if c.load < c.routing.capacity]
+    if not free:
+        full = [c for c in candidates if c.load >= c.routing.capacity]
+        return Assignment(None, AssignmentState.WAITING, _waiting_reason(team, language, members, full))
+    if routing.mode == AssignmentMode.LEAST_LOADED:
+        chosen = min(
+            free,
+            key=lambda c: (c.load / max(1, c.routing.capacity), c.load, c.routing.turn, c.profile.pk),
+        )
+        why = f"least loaded in {team.name} ({chosen.load}/{chosen.routing.capacity} open cases)"
+    else:
+        chosen = min(free, key=lambda c: (c.routing.turn, c.profile.pk))
+        why = f"round robin in {team.name}"
+    turn = max((c.routing.turn for c in candidates), default=0) + 1
+    AgentRouting.objects.filter(pk=chosen.routing.pk).update(
+        turn=turn, last_assigned_at=clock.now(), assigned_count=F("assigned_count") + 1
+    )
+    return Assignment(
+        chosen.profile.user,
+        AssignmentState.ASSIGNED,
+        f"Assigned to {chosen.profile.display_name}: {why}.",
+        why,
+    )
+
+
 def assign_case(ticket_id: int, *, exclude_user_id: int | None = None) -> TriageDecision | None:
     """Give an unassigned case to an eligible agent of its team by the team's mode, or record why not.
-
-    Concurrency: the case row, then the team's routing row, then the candidates' routing rows are
-    locked (in id order) before loads are counted, so two workers never give one case to two agents
-    nor push an agent over capacity."""
+    The case row is locked first, then the routing rows (``choose_agent``)."""
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update(of=("self",)).select_related("team").get(pk=ticket_id)
         decision = TriageDecision.objects.filter(ticket_id=ticket.pk).first()
         if decision is None:
             return None
-        now = clock.now()
         if ticket.assignee_id is not None or ticket.status not in ACTIVE_STATUSES:
             return _set_state(
                 decision, AssignmentState.ASSIGNED if ticket.assignee_id else decision.state, ""
             )
-        team = ticket.team
-        if team is None:
-            return _set_state(decision, AssignmentState.UNROUTED, "No team is mapped to this category.")
-        routing = _team_routing(team)
-        if routing.pk is not None:
-            routing = TeamRouting.objects.select_for_update().get(pk=routing.pk)
-        if routing.mode == AssignmentMode.MANUAL:
-            return _set_state(decision, AssignmentState.MANUAL, f"{team.name} assigns cases by hand.")
-        members = list(
-            AgentProfile.objects.filter(
-                teams=team, user__is_active=True, role__in=[Role.AGENT, Role.SUPERVISOR]
-            )
-            .select_related("user")
-            .order_by("pk")
-        )
-        fit = [m for m in members if eligible(m, team, ticket.language)[0] and m.user_id != exclude_user_id]
-        AgentRouting.objects.bulk_create([AgentRouting(agent=m) for m in fit], ignore_conflicts=True)
-        routings = {
-            r.agent_id: r
-            for r in AgentRouting.objects.select_for_update()
-            .filter(agent_id__in=[m.pk for m in fit])
-            .order_by("agent_id")
-        }
-        loads = _loads([m.user_id for m in fit])
-        candidates = [Candidate(m, routings[m.pk], loads.get(m.user_id, 0)) for m in fit if m.pk in routings]
-        free = [c for c in candidates if c.load < c.routing.capacity]
-        if not free:
-            full = [c for c in candidates if c.load >= c.routing.capacity]
-            reason = _waiting_reason(team, ticket.language, members, full)
-            if decision.state != AssignmentState.WAITING:
-                decision.waiting_since = now
-            return _set_state(decision, AssignmentState.WAITING, reason)
-        if routing.mode == AssignmentMode.LEAST_LOADED:
-            chosen = min(
-                free,
-                key=lambda c: (c.load / max(1, c.routing.capacity), c.load, c.routing.turn, c.profile.pk),
-            )
-            why = f"least loaded in {team.name} ({chosen.load}/{chosen.routing.capacity} open cases)"
-        else:
-            chosen = min(free, key=lambda c: (c.routing.turn, c.profile.pk))
-            why = f"round robin in {team.name}"
-        turn = max((c.routing.turn for c in candidates), default=0) + 1
-        AgentRouting.objects.filter(pk=chosen.routing.pk).update(
-            turn=turn, last_assigned_at=now, assigned_count=F("assigned_count") + 1
-        )
-        ticket_actions.do_assign(ticket, chosen.profile.user, actor=None, reason=why)
-        decision.waiting_since = None
-        return _set_state(
-            decision, AssignmentState.ASSIGNED, f"Assigned to {chosen.profile.display_name}: {why}."
-        )
+        choice = choose_agent(ticket.team, ticket.language, exclude_user_id=exclude_user_id)
+        if choice.user is not None:
+            ticket_actions.do_assign(ticket, choice.user, actor=None, reason=choice.why)
+        elif choice.state == AssignmentState.WAITING and decision.state != AssignmentState.WAITING:
+            decision.waiting_since = clock.now()
+        return _set_state(decision, choice.state, choice.reason)
 
 
 def _set_state(decision: TriageDecision, state: str, reason: str) -> TriageDecision:

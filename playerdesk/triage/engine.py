@@ -138,6 +138,8 @@ def triage(
     body: str,
     player_locale: str = "",
     entry_point: str = "",
+    language_hint: str = "",
+    category_hint: str = "",
     recent_cases: int = 0,
     fixed_language: str | None = None,
     fixed_category: str | None = None,
@@ -155,7 +157,9 @@ def triage(
         reasons.append(f"Language {fixed_language}: given when the case was opened.")
     else:
         detected = lang.detect(
-            text, player_locale=player_locale, entry_language=entry.language if entry else ""
+            text,
+            player_locale=player_locale,
+            entry_language=(entry.language if entry and entry.language else "") or language_hint,
         )
         language, language_confidence = detected.language, detected.confidence
         reasons.append(
@@ -172,6 +176,9 @@ def triage(
         else:
             reasons.append(f"Category {fixed_category}: chosen when the case was opened, triage agrees.")
         category, confidence = fixed_category, 1.0
+    elif category_hint and category_hint != GENERAL and confidence < 0.9 and not matched:
+        category, confidence = category_hint, max(confidence, 0.5)
+        reasons.append(f"Category {category}: the topic the player chose.")
     elif entry and entry.category and confidence < 0.9 and not matched:
         category, confidence = entry.category, max(confidence, 0.5)
         reasons.append(f"Category {category}: the address or widget it came through.")

@@ -3,7 +3,7 @@ and the hints the desk already has (the player's stored locale, the address or w
 
 All evidence is in log-odds of French over English. The text counts up to ±6 (less for short text); a
 known player's stored locale counts 7, so it decides unless the text and the entry point both disagree;
-an address or widget language counts 2.
+an address, widget or page language counts 2.
 """
 
 from __future__ import annotations
@@ -106,7 +106,7 @@ def detect(text: str, *, player_locale: str = "", entry_language: str = "") -> L
         reasons.append(f"player's profile language is {player_locale}")
     if entry_language in ("en", "fr"):
         total += ENTRY_WEIGHT if entry_language == "fr" else -ENTRY_WEIGHT
-        reasons.append(f"came in through a {entry_language} address or widget")
+        reasons.append(f"came in through a {entry_language} address, widget or page")
     language = "fr" if total > 0 else "en"
     confidence = 1 / (1 + math.exp(-abs(total)))
     return LanguageResult(language, confidence, reasons, text_language, text_confidence)

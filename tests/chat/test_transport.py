@@ -215,9 +215,11 @@ class Side:
         return True
 
     async def pump(self, budget: int, conv: int) -> None:
-        """Read what is there (up to ``budget`` frames), asking for a resume on a gap."""
+        """Read up to ``budget`` frames, asking for a resume on a gap. While messages wait for their
+        acknowledgement the server owes frames (it answers every message it reads, in order), so each
+        one is waited for: the burst makes progress by construction, however slow the machine."""
         for _ in range(budget):
-            if await self.ws.receive_nothing(timeout=0.02):
+            if await self.ws.receive_nothing(timeout=10 if self.unacked else 0.02):
                 return
             frame = await self.ws.receive_json_from()
             kind = frame.get("type")

@@ -13,6 +13,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from playerdesk.core.models import Role, Team
+from playerdesk.intake.actions import do_intake
+from playerdesk.intake.contact import Contact, Overrides
 from playerdesk.tickets import actions
 from playerdesk.tickets.models import Ticket
 
@@ -157,14 +159,15 @@ def test_garbage_cursor_is_400(agent_client: Client, cursor: str) -> None:
 
 def _make_many(n: int, team: Team, other_team: Team, agent: User) -> None:
     for i in range(n):
-        ticket = actions.do_create_ticket(
-            subject=f"Case number {i}",
-            body="Body",
-            channel="email" if i % 2 else "chat",
-            requester=actions.Requester(f"p{i}@example.com", f"Player {i}"),
-            team=team if i % 3 else other_team,
-            priority=1 + i % 4,
-        )
+        ticket = do_intake(
+            Contact(
+                channel="email" if i % 2 else "chat",
+                requester=actions.Requester(f"p{i}@example.com", f"Player {i}"),
+                subject=f"Case number {i}",
+                body="Body",
+                overrides=Overrides(team=team if i % 3 else other_team, priority=1 + i % 4),
+            )
+        ).ticket
         if i % 5 == 0:
             actions.do_assign(ticket, agent, actor=agent)
 

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from playerdesk.intake.actions import do_intake
+from playerdesk.intake.contact import Contact, Overrides
 from playerdesk.mail.models import OutboundEmail
 from playerdesk.tickets import actions
 from playerdesk.tickets.models import Message, MessageKind, Ticket
@@ -84,13 +86,15 @@ def test_script_in_subject_and_body_is_inert_everywhere(
     browser: Any, page: Any, site: str, make_agent: Any, team: Any
 ) -> None:
     make_agent("alice", teams=[team])
-    ticket = actions.do_create_ticket(
-        subject=XSS_SUBJECT,
-        body=XSS_BODY,
-        channel="web",
-        requester=actions.Requester("evil@example.com", '<b onmouseover="alert(1)">Eve</b>'),
-        team=team,
-    )
+    ticket = do_intake(
+        Contact(
+            channel="web",
+            requester=actions.Requester("evil@example.com", '<b onmouseover="alert(1)">Eve</b>'),
+            subject=XSS_SUBJECT,
+            body=XSS_BODY,
+            overrides=Overrides(team=team),
+        )
+    ).ticket
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     agent_login(page, site, "alice", "correct-horse-battery")

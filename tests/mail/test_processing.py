@@ -38,9 +38,9 @@ def test_worker_killed_between_parse_and_commit_20_times_across_200_mails(monkey
     doomed = set(random.Random(20).sample(range(200), 20))
     state = {"n": 0}
     real_create = ticket_actions.do_create_ticket
-    from playerdesk.mail import actions as mail_actions
+    from playerdesk.mail import delivery
 
-    real_ack = mail_actions.queue_acknowledgement
+    real_ack = delivery.queue_acknowledgement
 
     def maybe_die() -> None:
         if state["n"] in doomed:
@@ -59,7 +59,7 @@ def test_worker_killed_between_parse_and_commit_20_times_across_200_mails(monkey
         return email
 
     monkeypatch.setattr(ticket_actions, "do_create_ticket", create)
-    monkeypatch.setattr(mail_actions, "queue_acknowledgement", acknowledge)
+    monkeypatch.setattr(delivery, "queue_acknowledgement", acknowledge)
     killed = 0
     for n, pk in enumerate(ids):
         state["n"] = n

@@ -11,7 +11,6 @@ from django.urls import reverse
 
 from playerdesk.core.errors import ActionError
 from playerdesk.core.models import Team
-from playerdesk.players.actions import do_link_player
 from playerdesk.players.models import MacroPolicy, Player
 from playerdesk.players.protection import offers_allowed
 from playerdesk.tickets import actions
@@ -25,7 +24,8 @@ def test_new_case_of_self_excluded_player_goes_to_rg_team(
     player = push_player(status="self_excluded")
     ticket = make_ticket(email="jordan@example.com", player=player, team=team)
     assert ticket.team_id == rg_team.pk
-    assert ticket.events.filter(kind="team", data__reason="self_excluded").exists()
+    created = ticket.events.get(kind="created")
+    assert created.data["team"] == rg_team.slug and created.data["team_reason"] == "self_excluded"
     assert not offers_allowed(player)
 
 
@@ -34,7 +34,7 @@ def test_linking_and_status_push_route_open_cases(
 ) -> None:
     player = push_player()
     linked = make_ticket(email="other@example.com", team=team)
-    linked = do_link_player(linked, player, actor=agent)
+    linked = actions.do_link_player(linked, player, actor=agent)
     assert linked.team_id == team.pk
     open_case = make_ticket(email="jordan@example.com", player=player, team=team)
     solved = make_ticket(email="jordan@example.com", player=player, team=team)
@@ -46,7 +46,7 @@ def test_linking_and_status_push_route_open_cases(
     solved.refresh_from_db()
     assert solved.team_id == team.pk  # closed matters stay where they were
     newcomer = make_ticket(email="x@example.com", team=team)
-    newcomer = do_link_player(newcomer, Player.objects.get(pk=player.pk), actor=agent)
+    newcomer = actions.do_link_player(newcomer, Player.objects.get(pk=player.pk), actor=agent)
     assert newcomer.team_id == rg_team.pk
 
 

@@ -134,7 +134,13 @@ def test_a_case_opened_in_french_is_french_and_so_is_its_email(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     client = Client(HTTP_ACCEPT_LANGUAGE="fr")
-    response = submit(client, django_capture_on_commit_callbacks, category="verification")
+    response = submit(
+        client,
+        django_capture_on_commit_callbacks,
+        category="verification",
+        subject="Vérification de mon compte",
+        message="Bonjour, j'ai envoyé ma pièce d'identité hier. Est-ce que mon compte est vérifié?",
+    )
     assert response.status_code == 200
     ticket = Ticket.objects.get()
     assert ticket.language == "fr"
@@ -144,6 +150,26 @@ def test_a_case_opened_in_french_is_french_and_so_is_its_email(
     assert email.language == "fr"
     assert mail.outbox[0].subject == f"[{ticket.reference}] Nous avons bien reçu votre demande"
     assert "Bonjour Pat Player," in mail.outbox[0].body
+
+
+def test_the_page_language_decides_when_the_text_says_little(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """The text decides the case language when it is clear (as on every channel); the portal's language
+    decides when the text gives no clue."""
+    english = submit(Client(HTTP_ACCEPT_LANGUAGE="fr"), django_capture_on_commit_callbacks)
+    assert english.status_code == 200
+    assert Ticket.objects.get().language == "en"  # a French page, an English message
+    Ticket.objects.all().delete()
+    terse = submit(
+        Client(HTTP_ACCEPT_LANGUAGE="fr"),
+        django_capture_on_commit_callbacks,
+        email="terse@example.com",
+        subject="PD 200 $",
+        message="200 $ ???",
+    )
+    assert terse.status_code == 200
+    assert Ticket.objects.get().language == "fr"
 
 
 def test_the_confirmation_page_needs_a_submitted_case(client: Client) -> None:

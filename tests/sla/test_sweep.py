@@ -143,18 +143,32 @@ def test_no_update_to_an_undeliverable_address(make_ticket: Callable[..., Ticket
     assert Breach.objects.filter(target=Target.FIRST_RESPONSE).count() == 1
 
 
-def test_acknowledgement_met_by_the_automatic_email(make_ticket: Callable[..., Ticket], at: Any) -> None:
-    from playerdesk.mail.actions import queue_acknowledgement
-
+def test_acknowledgement_met_by_the_automatic_acknowledgement(
+    make_ticket: Callable[..., Ticket], at: Any
+) -> None:
     with at(2026, 3, 2, 10, 0):
-        ticket = make_ticket(channel="email")
-        queue_acknowledgement(ticket)
-    with clock.frozen(utc(2026, 3, 3, 10, 1)):
-        result = sweep()
+        ticket = make_ticket(channel="email", acknowledge=True)
+    assert OutboundEmail.objects.filter(ticket=ticket, kind="acknowledgement").count() == 1
     ack = Clock.objects.get(ticket=ticket, target=Target.ACKNOWLEDGEMENT)
     assert ack.state == ClockState.MET and ack.met_at == utc(2026, 3, 2, 10, 0)
-    assert result.acknowledged == 1
+    with clock.frozen(utc(2026, 3, 3, 10, 1)):
+        sweep()
     assert not Breach.objects.filter(target=Target.ACKNOWLEDGEMENT).exists()
+
+
+def test_acknowledgement_left_out_by_the_daily_rule_breaches(
+    make_ticket: Callable[..., Ticket], at: Any
+) -> None:
+    with at(2026, 3, 2, 10, 0):
+        first = make_ticket(channel="email", acknowledge=True)
+    with at(2026, 3, 2, 11, 0):
+        second = make_ticket(channel="email", acknowledge=True)  # same address within the day: none
+    assert first.acknowledged_at is not None and second.acknowledged_at is None
+    with clock.frozen(utc(2026, 3, 3, 11, 1)):
+        result = sweep()
+    assert result.acknowledged == 0
+    assert Breach.objects.filter(ticket=second, target=Target.ACKNOWLEDGEMENT).count() == 1
+    assert not Breach.objects.filter(ticket=first, target=Target.ACKNOWLEDGEMENT).exists()
 
 
 def test_rules_move_to_a_supervisor_queue(

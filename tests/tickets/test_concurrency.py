@@ -6,6 +6,8 @@ from typing import Any
 import pytest
 from django.db import connection, connections
 
+from playerdesk.intake.actions import do_intake
+from playerdesk.intake.contact import Contact
 from playerdesk.tickets import actions
 from playerdesk.tickets.models import Ticket
 
@@ -22,12 +24,14 @@ def test_fifty_concurrent_creators_get_distinct_references() -> None:
     def create(i: int) -> None:
         try:
             barrier.wait(timeout=30)
-            ticket = actions.do_create_ticket(
-                subject=f"Concurrent {i}",
-                body="Deposit missing",
-                channel="api",
-                requester=actions.Requester(f"p{i}@example.com"),
-            )
+            ticket = do_intake(
+                Contact(
+                    channel="api",
+                    requester=actions.Requester(f"p{i}@example.com"),
+                    subject=f"Concurrent {i}",
+                    body="Deposit missing",
+                )
+            ).ticket
             with lock:
                 refs.append(ticket.reference)
         except BaseException as exc:  # collected and asserted below
@@ -51,9 +55,11 @@ def test_concurrent_events_on_one_case_keep_the_chain(make_agent: Any) -> None:
         pytest.skip("row locks are exercised on PostgreSQL")
     from playerdesk.tickets.timeline import verify_chain
 
-    ticket = actions.do_create_ticket(
-        subject="Busy case", body="hello", channel="web", requester=actions.Requester("busy@example.com")
-    )
+    ticket = do_intake(
+        Contact(
+            channel="web", requester=actions.Requester("busy@example.com"), subject="Busy case", body="hello"
+        )
+    ).ticket
     agent = make_agent("conc")
     barrier = threading.Barrier(10)
     errors: list[BaseException] = []
