@@ -60,6 +60,18 @@ class StatusIn(StrictIn):
     reason: str = Field("", max_length=500)
 
 
+class TicketChangeIn(StrictIn):
+    team: str | None = Field(
+        None, max_length=50, description="A team slug, or 'none' to leave the case without a team."
+    )
+    priority: int | None = Field(None, ge=1, le=4, description="1 (urgent) to 4 (low).")
+    category: CategoryCode | None = None
+    assignee: str | None = Field(
+        None, max_length=150, description="An agent's username, or 'none' to unassign the case."
+    )
+    reason: str = Field("", max_length=500, description="Why, for the case's timeline.")
+
+
 class TicketFilters(Schema):
     status: str | None = Field(None, max_length=200, description="One status or several, comma-separated.")
     team: str | None = Field(None, max_length=50, description="A team slug, or 'none' for unrouted cases.")

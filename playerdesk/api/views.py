@@ -8,6 +8,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from ninja import Query, Router, Status
@@ -19,6 +20,7 @@ from playerdesk.api.schemas import (
     MessageCreatedOut,
     MessageIn,
     StatusIn,
+    TicketChangeIn,
     TicketFilters,
     TicketIn,
     TicketOut,
@@ -26,6 +28,7 @@ from playerdesk.api.schemas import (
     ValidationErrorOut,
 )
 from playerdesk.core import refs
+from playerdesk.core.models import Team
 from playerdesk.core.text import clean_line
 from playerdesk.intake.actions import do_intake
 from playerdesk.intake.contact import Contact, Overrides
@@ -35,7 +38,11 @@ from playerdesk.tickets.actions import (
     ActionError,
     Requester,
     check_body,
+    do_assign,
+    do_change_category,
+    do_change_priority,
     do_change_status,
+    do_change_team,
     do_reply,
 )
 from playerdesk.tickets.models import Message, MessageKind, Ticket
@@ -347,6 +354,44 @@ def change_status(request: HttpRequest, reference: str, payload: StatusIn) -> di
     ticket = find_ticket(principal, reference)
     try:
         do_change_status(ticket, payload.status, actor=principal.user, reason=clean_line(payload.reason, 500))
+    except ActionError as exc:
+        raise HttpError(409, str(exc)) from exc
+    return full_ticket(principal, ticket.reference)
+
+
+@router.patch(
+    "/tickets/{reference}",
+    response={200: TicketOut, 409: ErrorOut, **ERRORS},
+    summary="Change the team, priority, category or assignee of a case",
+)
+def change_ticket(request: HttpRequest, reference: str, payload: TicketChangeIn) -> dict[str, Any]:
+    """Each field given is changed by its own action (one timeline event each), in the order team,
+    assignee, priority, category. A change the desk refuses answers 409 with the reason (for instance, a
+    self-excluded player's case stays with the responsible-gambling team); the fields before it stay
+    changed. An unknown team or agent answers 422."""
+    principal = principal_of(request)
+    principal.require_staff("change a case")
+    ticket = find_ticket(principal, reference)
+    reason = clean_line(payload.reason, 500)
+    team = assignee = None
+    if payload.team is not None and payload.team != "none":
+        team = Team.objects.filter(slug=payload.team, is_active=True).first()
+        if team is None:
+            raise HttpError(422, f"No active team {payload.team!r}.")
+    if payload.assignee is not None and payload.assignee != "none":
+        assignee = User.objects.filter(username=payload.assignee, is_active=True, agent__isnull=False).first()
+        if assignee is None:
+            raise HttpError(422, f"No active agent {payload.assignee!r}.")
+    actor = principal.user
+    try:
+        if payload.team is not None:
+            ticket = do_change_team(ticket, team, actor=actor, reason=reason)
+        if payload.assignee is not None:
+            ticket = do_assign(ticket, assignee, actor=actor, reason=reason)
+        if payload.priority is not None:
+            ticket = do_change_priority(ticket, payload.priority, actor=actor, reason=reason)
+        if payload.category is not None:
+            ticket = do_change_category(ticket, payload.category, actor=actor, reason=reason)
     except ActionError as exc:
         raise HttpError(409, str(exc)) from exc
     return full_ticket(principal, ticket.reference)

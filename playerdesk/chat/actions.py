@@ -1,6 +1,7 @@
 """Writers of live chat. A chat is a case (channel chat) from its first message: player messages go
-through ``tickets.actions.do_add_player_message``, agent messages through ``do_reply`` (so the case
-timeline, search and macros see them), and each one also becomes a numbered entry of the conversation.
+through intake (which opens the case, or adds the message to it), agent messages through the journal's
+``do_reply`` (so the case timeline, search and macros see them), and each one also becomes a numbered
+entry of the conversation (``stream``).
 
 Exactly once: every message carries the sender's client id; a second copy finds the first entry (unique
 per conversation and sender) and is acknowledged with the same sequence number. Locks are always taken
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import re
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -23,9 +24,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from playerdesk.chat import frames
+from playerdesk.chat import frames, routing, stream
 from playerdesk.chat.models import (
-    WAITING_STATES,
     ChatEntry,
     ChatSession,
     Conversation,
@@ -45,18 +45,7 @@ from playerdesk.tickets import actions as tickets
 from playerdesk.tickets import delivery
 from playerdesk.tickets.models import Channel, Message, Ticket
 
-MAX_BODY_CHARS = 4000
-CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 PLAYER_LIVE_SECONDS = 90
-
-
-class ChatError(Exception):
-    """A refused chat request: a code for the client and a message for the person."""
-
-    def __init__(self, code: str, message: Any) -> None:
-        super().__init__(str(message))
-        self.code = code
-        self.message = message
 
 
 class _ChatReply:
@@ -81,130 +70,7 @@ def _replying(reply: _ChatReply) -> Iterator[_ChatReply]:
         _chat_reply.reset(token)
 
 
-# ---------------------------------------------------------------- checks
-
-
-def check_client_id(cid: Any) -> str:
-    if not isinstance(cid, str) or not CLIENT_ID.match(cid):
-        raise ChatError("bad_client_id", gettext_lazy("This message has no valid id."))
-    return cid
-
-
-def check_message(body: Any) -> str:
-    if not isinstance(body, str):
-        raise ChatError("bad_message", gettext_lazy("The message is empty."))
-    if len(body) > MAX_BODY_CHARS:
-        raise ChatError(
-            "too_long",
-            gettext_lazy("The message is too long (at most %(n)s characters).") % {"n": MAX_BODY_CHARS},
-        )
-    body = body.strip()
-    if not body:
-        raise ChatError("bad_message", gettext_lazy("The message is empty."))
-    return body
-
-
-def language_of(value: Any) -> str:
-    return "fr" if isinstance(value, str) and value.lower().startswith("fr") else "en"
-
-
-# ---------------------------------------------------------------- the stream
-
-
-def _lock(conversation: Conversation) -> Conversation:
-    return (
-        Conversation.objects.select_for_update(of=("self",))
-        .select_related("ticket", "session", "agent__agent")
-        .get(pk=conversation.pk)
-    )
-
-
-def _lock_case_then_conversation(
-    conversation: Conversation, related: tuple[str, ...] = ("session", "agent__agent")
-) -> Conversation:
-    """The conversation under its lock, its ``ticket`` the case read under its own lock first (the case
-    writers take it with ``locked=True`` instead of reading it again), with ``related`` read along."""
-    ticket = tickets.lock_case(conversation.ticket_id)
-    rows = Conversation.objects.select_for_update(of=("self",))
-    locked = (rows.select_related(*related) if related else rows).get(pk=conversation.pk)
-    if locked.ticket_id != ticket.pk:  # it moved on to a follow-up case in between
-        ticket = tickets.lock_case(locked.ticket_id)
-    locked.ticket = ticket
-    return locked
-
-
-def _lock_with_copy(
-    conversation: Conversation, sender: str, cid: str
-) -> tuple[Conversation, ChatEntry | None]:
-    """Lock case then conversation, and find the entry this sender already stored under ``cid`` (a resent
-    message is acknowledged with it instead of being stored twice). A chat turn needs nothing related:
-    each one read along would also leave a reference cycle (agent and profile) for the collector."""
-    conversation = _lock_case_then_conversation(conversation, related=())
-    return conversation, conversation.entries.filter(sender=sender, client_id=cid).first()
-
-
-def append_entry(
-    conversation: Conversation,
-    *,
-    kind: str,
-    sender: str,
-    public: bool = True,
-    message: Message | None = None,
-    author_name: str = "",
-    body: str = "",
-    event: str = "",
-    data: dict[str, Any] | None = None,
-    client_id: str = "",
-    also: tuple[str, ...] = (),
-) -> ChatEntry:
-    """Number and store one entry of a locked conversation; it is pushed once committed. ``also``: other
-    fields of the conversation changed by the caller, saved with the sequence."""
-    seq = conversation.last_seq + 1
-    entry = ChatEntry.objects.create(
-        conversation=conversation,
-        seq=seq,
-        prev_public=conversation.last_public_seq,
-        kind=kind,
-        sender=sender,
-        public=public,
-        message=message,
-        author_name=author_name,
-        body=body,
-        event=event,
-        data=data or {},
-        client_id=client_id,
-        created_at=clock.now(),
-    )
-    conversation.last_seq = seq
-    fields = ["last_seq", *also]
-    if public:
-        conversation.last_public_seq = seq
-        fields.append("last_public_seq")
-    conversation.save(update_fields=fields)
-    frames.push_entry(entry)
-    return entry
-
-
-def _event(conversation: Conversation, event: str, data: dict[str, Any] | None = None) -> ChatEntry:
-    return append_entry(conversation, kind=EntryKind.EVENT, sender="system", event=event, data=data)
-
-
-def entries_after(
-    conversation: Conversation, seq: int, *, audience: str, limit: int = 500
-) -> list[ChatEntry]:
-    qs = ChatEntry.objects.filter(conversation=conversation, seq__gt=seq)
-    if audience == "player":
-        qs = qs.filter(public=True)
-    return list(qs.order_by("seq")[:limit])
-
-
 # ---------------------------------------------------------------- the player side
-
-
-def player_name(session: ChatSession) -> str:
-    if session.player is not None:
-        return session.player.full_name or session.player.email
-    return session.guest_name or session.guest_email
 
 
 def live_conversation(session: ChatSession) -> Conversation | None:
@@ -235,13 +101,13 @@ def do_player_message(
 ) -> tuple[Conversation, ChatEntry, bool]:
     """The player wrote. Opens the case and the conversation on the first message. Returns the
     conversation, the entry and whether it was stored now (False: a copy already arrived)."""
-    cid = check_client_id(cid)
-    body = check_message(body)
+    cid = stream.check_client_id(cid)
+    body = stream.check_message(body)
     with transaction.atomic():
         current = _latest(session)
         if current is None or current.state == ConversationState.ENDED:
             return _start(session, cid=cid, body=body, language=language, team=team)
-        conversation, existing = _lock_with_copy(current, "player", cid)
+        conversation, existing = stream.lock_with_copy(current, "player", cid)
         if existing is not None:
             return conversation, existing, False
         if conversation.state == ConversationState.ENDED:
@@ -264,7 +130,7 @@ def do_player_message(
             conversation.ticket = ticket
             fields.append("ticket")
         conversation.player_seen_at = clock.now()
-        entry = append_entry(
+        entry = stream.append_entry(
             conversation,
             kind=EntryKind.MESSAGE,
             sender="player",
@@ -280,13 +146,13 @@ def do_player_message(
 def _requester(session: ChatSession) -> tickets.Requester:
     player = session.player
     email = player.email if player is not None else session.guest_email
-    return tickets.Requester(email, player_name(session), player)
+    return tickets.Requester(email, stream.player_name(session), player)
 
 
 def _start(
     session: ChatSession, *, cid: str, body: str, language: str, team: Team | None
 ) -> tuple[Conversation, ChatEntry, bool]:
-    language = language_of(language or session.language)
+    language = stream.language_of(language or session.language)
     with translation.override(language):
         subject = _("Chat: %(text)s") % {"text": clean_line(body, 80)}
     landing = do_intake(
@@ -312,7 +178,7 @@ def _start(
         queued_at=now,
         player_seen_at=now,
     )
-    entry = append_entry(
+    entry = stream.append_entry(
         conversation,
         kind=EntryKind.MESSAGE,
         sender="player",
@@ -321,8 +187,6 @@ def _start(
         body=body,
         client_id=cid,
     )
-    from playerdesk.chat import routing
-
     routing.route(conversation)
     routing.queue_changed()
     return conversation, entry, True
@@ -332,12 +196,12 @@ def do_add_player_file(
     session: ChatSession, *, cid: str, filename: str, data: bytes
 ) -> tuple[Conversation, ChatEntry, bool]:
     """A file or screenshot from the player, on the live conversation (attachment rules apply)."""
-    cid = check_client_id(cid)
+    cid = stream.check_client_id(cid)
     with transaction.atomic():
         current = _latest(session)
         if current is None or current.state == ConversationState.ENDED:
-            raise ChatError("no_conversation", gettext_lazy("Start the chat with a message first."))
-        conversation, existing = _lock_with_copy(current, "player", cid)
+            raise stream.ChatError("no_conversation", gettext_lazy("Start the chat with a message first."))
+        conversation, existing = stream.lock_with_copy(current, "player", cid)
         if existing is not None:
             return conversation, existing, False
         label = clean_line(filename, 200) or "file"
@@ -355,16 +219,16 @@ def do_add_player_file(
                 )
             )
         except ActionError as exc:
-            raise ChatError("bad_file", str(exc)) from exc
+            raise stream.ChatError("bad_file", str(exc)) from exc
         if landing.refused_files:
-            raise ChatError("bad_file", landing.refused_files[0][1])
+            raise stream.ChatError("bad_file", landing.refused_files[0][1])
         message = landing.message
         attachment = message.attachments.get()
         also: tuple[str, ...] = ()
         if landing.ticket.pk != conversation.ticket_id:  # the case was closed: on to its follow-up
             conversation.ticket = landing.ticket
             also = ("ticket",)
-        entry = append_entry(
+        entry = stream.append_entry(
             conversation,
             kind=EntryKind.MESSAGE,
             sender="player",
@@ -412,15 +276,15 @@ def player_is_live(conversation: Conversation) -> bool:
 
 def check_agent_on(conversation: Conversation, user: Any) -> None:
     if conversation.agent_id != user.pk or conversation.state != ConversationState.ACTIVE:
-        raise ChatError("not_yours", gettext_lazy("This chat is not assigned to you."))
+        raise stream.ChatError("not_yours", gettext_lazy("This chat is not assigned to you."))
 
 
 def do_agent_message(conversation: Conversation, user: AbstractBaseUser, *, cid: str, body: str) -> ChatEntry:
     """The agent on the chat answers: a public reply on the case, pushed to the player."""
-    cid = check_client_id(cid)
-    body = check_message(body)
+    cid = stream.check_client_id(cid)
+    body = stream.check_message(body)
     with transaction.atomic():
-        conversation, existing = _lock_with_copy(conversation, "agent", cid)
+        conversation, existing = stream.lock_with_copy(conversation, "agent", cid)
         if existing is not None:
             return existing
         check_agent_on(conversation, user)
@@ -430,7 +294,7 @@ def do_agent_message(conversation: Conversation, user: AbstractBaseUser, *, cid:
                     conversation.ticket, author=user, body=body, force=True, live_chat=True, locked=True
                 )
             except ActionError as exc:
-                raise ChatError("refused", str(exc)) from exc
+                raise stream.ChatError("refused", str(exc)) from exc
         if reply.entry is None:  # the case moved on to another conversation meanwhile
             return conversation.entries.get(sender="agent", client_id=cid)
         return reply.entry
@@ -446,9 +310,9 @@ def record_agent_reply(ticket: Ticket, message: Message) -> bool:
         current = Conversation.objects.filter(ticket=ticket).order_by("-id").first()
         if current is None:
             return False
-        conversation = _lock(current)
+        conversation = stream.lock_conversation(current)
         reply = None
-    entry = append_entry(
+    entry = stream.append_entry(
         conversation,
         kind=EntryKind.MESSAGE,
         sender="agent",
@@ -469,25 +333,27 @@ def do_post_update(ticket: Ticket, text: str, author_name: str) -> bool:
     current = Conversation.objects.filter(ticket=ticket).order_by("-id").first()
     if current is None:
         return False
-    conversation = _lock(current)
+    conversation = stream.lock_conversation(current)
     if not player_is_live(conversation):
         return False
-    append_entry(conversation, kind=EntryKind.MESSAGE, sender="system", author_name=author_name, body=text)
+    stream.append_entry(
+        conversation, kind=EntryKind.MESSAGE, sender="system", author_name=author_name, body=text
+    )
     return True
 
 
 def do_whisper(conversation: Conversation, user: Any, *, cid: str, body: str) -> ChatEntry:
     """An internal note on the chat (supervisor coaching, agent remark): agents only, never the player."""
-    cid = check_client_id(cid)
-    body = check_message(body)
+    cid = stream.check_client_id(cid)
+    body = stream.check_message(body)
     with transaction.atomic():
-        conversation, existing = _lock_with_copy(conversation, "agent", cid)
+        conversation, existing = stream.lock_with_copy(conversation, "agent", cid)
         if existing is not None:
             return existing
         message = tickets.do_reply(
             conversation.ticket, author=user, body=body, internal=True, force=True, locked=True
         )
-        return append_entry(
+        return stream.append_entry(
             conversation,
             kind=EntryKind.WHISPER,
             sender="agent",
@@ -502,13 +368,13 @@ def do_whisper(conversation: Conversation, user: Any, *, cid: str, body: str) ->
 def do_end(conversation: Conversation, *, by: str, user: Any = None) -> Conversation:
     """The chat ends (player or agent). The transcript stays on the case."""
     with transaction.atomic():
-        conversation = _lock_case_then_conversation(conversation)
+        conversation = stream.lock_case_then_conversation(conversation)
         if conversation.state == ConversationState.ENDED:
             return conversation
         if by == "agent" and user is not None and conversation.agent_id not in (None, user.pk):
             profile = getattr(user, "agent", None)
             if profile is None or not profile.is_supervisor:
-                raise ChatError("not_yours", gettext_lazy("This chat is not assigned to you."))
+                raise stream.ChatError("not_yours", gettext_lazy("This chat is not assigned to you."))
         Offer.objects.filter(conversation=conversation, state=OfferState.RINGING).update(
             state=OfferState.WITHDRAWN, answered_at=clock.now()
         )
@@ -517,26 +383,68 @@ def do_end(conversation: Conversation, *, by: str, user: Any = None) -> Conversa
         conversation.transfer_to = None
         conversation.save(update_fields=["state", "ended_at", "transfer_to"])
         tickets.do_settle_live_chat(conversation.ticket, locked=True)
-        _event(conversation, "ended", {"by": by})
-        push_state(conversation)
-        from playerdesk.chat import routing
-
+        stream.record_event(conversation, "ended", {"by": by})
+        routing.push_state(conversation)
         routing.queue_changed()
         if conversation.agent_id:
             routing.route_waiting()
     return conversation
 
 
-def push_state(conversation: Conversation, *, player: bool = True, position: int | None = None) -> None:
-    from playerdesk.chat import routing
-
-    if position is None and conversation.state in WAITING_STATES:
-        position = routing.queue_position(conversation)
-    wait = routing.estimated_wait(position) if position is not None else None
-    frame = frames.state_frame(conversation, position=position, wait=wait)
-    if player:
-        frames.send_on_commit(frames.player_group(conversation.pk), frame)
-    frames.send_on_commit(frames.agents_group(conversation.pk), frame)
+def do_transfer(
+    conversation: Conversation,
+    user: Any,
+    *,
+    to_agent: Any = None,
+    to_team: Team | None = None,
+    note: str = "",
+) -> Conversation:
+    """Hand the chat to another agent (rings only them first) or to a team's queue, with a note."""
+    if to_agent is None and to_team is None:
+        raise stream.ChatError("transfer_target", gettext_lazy("Choose an agent or a team."))
+    if to_agent is not None and to_agent.pk == user.pk:
+        raise stream.ChatError("transfer_target", gettext_lazy("Choose another agent."))
+    with transaction.atomic():
+        conversation = stream.lock_case_then_conversation(conversation)
+        profile = getattr(user, "agent", None)
+        if not (profile is not None and profile.is_supervisor):
+            check_agent_on(conversation, user)
+        note = (note or "").strip()
+        if note:
+            do_whisper(conversation, user, cid=f"transfer-{uuid.uuid4().hex}", body=note)
+            conversation = stream.lock_conversation(conversation)
+        if to_team is not None:
+            try:
+                tickets.do_change_team(conversation.ticket, to_team, actor=user, reason="chat transfer")
+            except ActionError as exc:  # a self-excluded player's chat stays with responsible gambling
+                raise stream.ChatError("transfer_target", str(exc)) from exc
+            conversation.team = to_team
+        previous = conversation.agent
+        conversation.agent = None
+        conversation.transfer_to = to_agent
+        conversation.state = ConversationState.QUEUED
+        conversation.queued_at = clock.now()
+        conversation.save(update_fields=["agent", "transfer_to", "state", "queued_at", "team"])
+        tickets.do_settle_live_chat(conversation.ticket)
+        stream.record_event(
+            conversation,
+            "transfer",
+            {
+                "from": routing.actor_name(previous),
+                "to": to_agent.agent.display_name
+                if to_agent is not None
+                else to_team.name
+                if to_team
+                else "",
+            },
+        )
+        routing.push_state(conversation)
+        if previous is not None:
+            frames.send_on_commit(
+                frames.agent_group(previous.pk), {"type": "released", "conv": conversation.pk}
+            )
+    routing.route(conversation)
+    return conversation
 
 
 # ---------------------------------------------------------------- transcripts and the offline form
@@ -556,7 +464,7 @@ def do_request_transcript(conversation: Conversation) -> None:
             template="chat_transcript",
             context={"ticket": ticket, "lines": lines},
         )
-        _event(_lock(conversation), "transcript_sent")
+        stream.record_event(stream.lock_conversation(conversation), "transcript_sent")
 
 
 def do_offline_message(
@@ -564,15 +472,15 @@ def do_offline_message(
 ) -> Ticket:
     """Nobody can chat now: the message opens an email case (never lost) and the player is told when
     to expect the answer. A verified player's case is linked to their record."""
-    body = check_message(body)
-    language = language_of(language)
+    body = stream.check_message(body)
+    language = stream.language_of(language)
     player = session.player if session is not None else None
     if player is not None:
         name, email = player.full_name, player.email
     name = clean_line(name or "", 120)
     if not name:
-        raise ChatError("name_required", gettext_lazy("Please tell us your name."))
-    external_id = f"chat-offline:{check_client_id(cid)}" if cid else ""
+        raise stream.ChatError("name_required", gettext_lazy("Please tell us your name."))
+    external_id = f"chat-offline:{stream.check_client_id(cid)}" if cid else ""
     with translation.override(language):
         subject = _("Chat message: %(text)s") % {"text": clean_line(body, 80)}
     try:
@@ -588,12 +496,5 @@ def do_offline_message(
             )
         )
     except ActionError as exc:
-        raise ChatError("invalid", str(exc)) from exc
+        raise stream.ChatError("invalid", str(exc)) from exc
     return landing.ticket
-
-
-def average_accept_seconds() -> float:
-    since = clock.now() - timedelta(days=1)
-    rows = Conversation.objects.filter(accepted_at__gte=since).order_by("-accepted_at")[:50]
-    values = [(c.accepted_at - c.queued_at).total_seconds() for c in rows if c.accepted_at]
-    return sum(values) / len(values) if values else 60.0

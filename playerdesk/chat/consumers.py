@@ -28,12 +28,12 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from playerdesk.chat import actions, desk, frames, routing
-from playerdesk.chat.actions import ChatError
 from playerdesk.chat.models import Conversation
 from playerdesk.chat.protocol import PlayerProtocol, error
+from playerdesk.chat.stream import ChatError
 from playerdesk.core import clock, events
 from playerdesk.core.access import agent_of
-from playerdesk.core.models import Team
+from playerdesk.core.models import AgentProfile, Team
 from playerdesk.core.sockets import session_user
 
 T = TypeVar("T")
@@ -395,8 +395,6 @@ class AgentChatConsumer(_SocketConsumer):
             agent_id, team_id = content.get("agent"), content.get("team")
             to_agent = to_team = None
             if type(agent_id) is int:
-                from playerdesk.core.models import AgentProfile
-
                 profile = AgentProfile.objects.select_related("user").filter(pk=agent_id).first()
                 if profile is None:
                     raise ChatError("transfer_target", "Unknown agent.")
@@ -410,7 +408,7 @@ class AgentChatConsumer(_SocketConsumer):
         to_agent, to_team = await _db(targets)()
         raw_note = content.get("note")
         note = raw_note if isinstance(raw_note, str) else ""
-        await _db(routing.do_transfer)(
+        await _db(actions.do_transfer)(
             conversation, self.user, to_agent=to_agent, to_team=to_team, note=note[:2000]
         )
         await self._send({"type": "transferred", "conv": conversation.pk})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from playerdesk.chat import actions, frames
+from playerdesk.chat import frames, stream
 from playerdesk.chat.models import WAITING_STATES, Conversation, ConversationState, Offer, OfferState
 from playerdesk.core.access import agent_of
 
@@ -68,13 +68,13 @@ def inbox(user: Any) -> dict[str, Any]:
 
 def backlog(conversation: Conversation, last_seq: Any) -> dict[str, Any]:
     if type(last_seq) is int and 0 <= last_seq <= conversation.last_seq <= last_seq + RESYNC_GAP:
-        entries = actions.entries_after(conversation, last_seq, audience="agent")
+        entries = stream.entries_after(conversation, last_seq, audience="agent")
         return {
             "type": "backlog",
             "conv": conversation.pk,
             "entries": [frames.entry_frame(e, audience="agent") for e in entries],
         }
-    entries = actions.entries_after(conversation, 0, audience="agent", limit=100_000)
+    entries = stream.entries_after(conversation, 0, audience="agent", limit=100_000)
     return {
         "type": "resync",
         "conv": conversation.pk,

@@ -22,11 +22,12 @@ from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
-from playerdesk.chat import actions, frames, identity, routing
-from playerdesk.chat.actions import ChatError
+from playerdesk.chat import actions, frames, identity, routing, stream
 from playerdesk.chat.identity import IdentityError
 from playerdesk.chat.models import WAITING_STATES, ChatSession, Conversation, ConversationState
+from playerdesk.chat.stream import ChatError
 from playerdesk.core.errors import ActionError
+from playerdesk.core.text import clean_line
 from playerdesk.tickets.actions import check_email
 
 RESYNC_GAP = 200
@@ -62,7 +63,7 @@ class PlayerProtocol:
         kind = frame.get("type")
         handler = getattr(self, f"on_{kind}", None) if isinstance(kind, str) and kind.isidentifier() else None
         if kind == "hello":
-            self.language = actions.language_of(frame.get("lang"))
+            self.language = stream.language_of(frame.get("lang"))
         with override(self.language):
             if handler is None:
                 return [error("unknown_type", _("This request is not understood."))]
@@ -90,7 +91,7 @@ class PlayerProtocol:
     # ------------------------------------------------------------ frames
 
     def on_hello(self, frame: dict[str, Any]) -> list[dict[str, Any]]:
-        self.language = actions.language_of(frame.get("lang"))
+        self.language = stream.language_of(frame.get("lang"))
         token, key = frame.get("token"), frame.get("key")
         new_key = ""
         with override(self.language):
@@ -109,7 +110,7 @@ class PlayerProtocol:
         if self.session is not None:
             player = self.session.player
             welcome["identity"] = "player" if player is not None else "guest"
-            welcome["name"] = actions.player_name(self.session)
+            welcome["name"] = stream.player_name(self.session)
             welcome["email"] = player.email if player is not None else self.session.guest_email
             if new_key:
                 welcome["key"] = new_key
@@ -123,10 +124,10 @@ class PlayerProtocol:
 
     def backlog(self, conversation: Conversation, last_seq: Any) -> list[dict[str, Any]]:
         if type(last_seq) is int and 0 <= last_seq <= conversation.last_seq <= last_seq + RESYNC_GAP:
-            entries = actions.entries_after(conversation, last_seq, audience="player")
+            entries = stream.entries_after(conversation, last_seq, audience="player")
             self.sent_seq = max([self.sent_seq, last_seq] + [e.seq for e in entries])
             return [{"type": "backlog", "conv": conversation.pk, "entries": self._frames(entries)}]
-        entries = actions.entries_after(conversation, 0, audience="player", limit=100_000)
+        entries = stream.entries_after(conversation, 0, audience="player", limit=100_000)
         self.sent_seq = conversation.last_seq
         return [{"type": "resync", "conv": conversation.pk, "entries": self._frames(entries)}]
 
@@ -135,7 +136,7 @@ class PlayerProtocol:
         conversation = self.conversation()
         if conversation is None or conversation.last_seq <= self.sent_seq:
             return []
-        entries = actions.entries_after(conversation, self.sent_seq, audience="player")
+        entries = stream.entries_after(conversation, self.sent_seq, audience="player")
         if not entries:
             return []
         self.sent_seq = entries[-1].seq
@@ -162,11 +163,11 @@ class PlayerProtocol:
         self.conversation_id = conversation.pk
 
     def on_msg(self, frame: dict[str, Any]) -> list[dict[str, Any]]:
-        cid = actions.check_client_id(frame.get("cid"))
-        body = actions.check_message(frame.get("body"))
+        cid = stream.check_client_id(frame.get("cid"))
+        body = stream.check_message(frame.get("body"))
         replies: list[dict[str, Any]] = []
         if self.session is None:
-            name = actions.clean_line(str(frame.get("name") or ""), 120)
+            name = clean_line(str(frame.get("name") or ""), 120)
             if not name:
                 raise ChatError("name_required", _("Please tell us your name."))
             try:

@@ -23,8 +23,7 @@ from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy
 
-from playerdesk.chat import frames
-from playerdesk.chat.actions import ChatError, _event, _lock, _lock_case_then_conversation, push_state
+from playerdesk.chat import frames, stream
 from playerdesk.chat.models import (
     WAITING_STATES,
     ChatSeat,
@@ -33,9 +32,10 @@ from playerdesk.chat.models import (
     Offer,
     OfferState,
 )
+from playerdesk.chat.stream import ChatError
 from playerdesk.core import clock
-from playerdesk.core.errors import ActionError
-from playerdesk.core.models import AgentProfile, AgentStatus, Team
+from playerdesk.core.actions import do_set_agent_status
+from playerdesk.core.models import AgentProfile, AgentStatus
 from playerdesk.tickets import actions as tickets
 
 # The chat screen pings every 15 s and its presence is written at most every 20 s (so up to 30 s apart):
@@ -152,7 +152,7 @@ def _candidates(conversation: Conversation, refused: Container[int]) -> list[Age
 def route(conversation: Conversation) -> Offer | None:
     """Ring the next eligible agent for a waiting chat (inside the caller's transaction, or its own)."""
     with transaction.atomic():
-        conversation = _lock(conversation)
+        conversation = stream.lock_conversation(conversation)
         if conversation.state != ConversationState.QUEUED:
             return None
         refused = dict(
@@ -240,7 +240,7 @@ def _offer_for(user: Any, offer_id: Any) -> Offer:
 
 def do_accept(user: Any, offer_id: Any) -> Conversation:
     with transaction.atomic():
-        conversation = _lock_case_then_conversation(_offered(offer_id))
+        conversation = stream.lock_case_then_conversation(_offered(offer_id))
         offer = _offer_for(user, offer_id)
         if offer.expires_at < clock.now() and conversation.transfer_to_id != user.pk:
             _expire(offer, conversation)
@@ -257,7 +257,7 @@ def do_accept(user: Any, offer_id: Any) -> Conversation:
         ChatSeat.objects.filter(agent__user=user).update(last_activity_at=now)
         tickets.do_assign(conversation.ticket, user, actor=user)
         profile = user.agent
-        _event(conversation, "joined", {"agent": profile.display_name})
+        stream.record_event(conversation, "joined", {"agent": profile.display_name})
         conversation.agent = user
         push_state(conversation)
         frames.send_on_commit(
@@ -269,7 +269,7 @@ def do_accept(user: Any, offer_id: Any) -> Conversation:
 
 def do_decline(user: Any, offer_id: Any) -> None:
     with transaction.atomic():
-        conversation = _lock(_offered(offer_id))
+        conversation = stream.lock_conversation(_offered(offer_id))
         offer = _offer_for(user, offer_id)
         offer.state = OfferState.DECLINED
         offer.answered_at = clock.now()
@@ -294,66 +294,6 @@ def _expire(offer: Offer, conversation: Conversation) -> None:
         _back_to_queue(conversation)
 
 
-def do_transfer(
-    conversation: Conversation,
-    user: Any,
-    *,
-    to_agent: Any = None,
-    to_team: Team | None = None,
-    note: str = "",
-) -> Conversation:
-    """Hand the chat to another agent (rings only them first) or to a team's queue, with a note."""
-    from playerdesk.chat.actions import check_agent_on, do_whisper
-
-    if to_agent is None and to_team is None:
-        raise ChatError("transfer_target", gettext_lazy("Choose an agent or a team."))
-    if to_agent is not None and to_agent.pk == user.pk:
-        raise ChatError("transfer_target", gettext_lazy("Choose another agent."))
-    with transaction.atomic():
-        conversation = _lock_case_then_conversation(conversation)
-        profile = getattr(user, "agent", None)
-        if not (profile is not None and profile.is_supervisor):
-            check_agent_on(conversation, user)
-        note = (note or "").strip()
-        if note:
-            import uuid
-
-            do_whisper(conversation, user, cid=f"transfer-{uuid.uuid4().hex}", body=note)
-            conversation = _lock(conversation)
-        if to_team is not None:
-            try:
-                tickets.do_change_team(conversation.ticket, to_team, actor=user, reason="chat transfer")
-            except ActionError as exc:  # a self-excluded player's chat stays with responsible gambling
-                raise ChatError("transfer_target", str(exc)) from exc
-            conversation.team = to_team
-        previous = conversation.agent
-        conversation.agent = None
-        conversation.transfer_to = to_agent
-        conversation.state = ConversationState.QUEUED
-        conversation.queued_at = clock.now()
-        conversation.save(update_fields=["agent", "transfer_to", "state", "queued_at", "team"])
-        tickets.do_settle_live_chat(conversation.ticket)
-        _event(
-            conversation,
-            "transfer",
-            {
-                "from": actor_name(previous),
-                "to": to_agent.agent.display_name
-                if to_agent is not None
-                else to_team.name
-                if to_team
-                else "",
-            },
-        )
-        push_state(conversation)
-        if previous is not None:
-            frames.send_on_commit(
-                frames.agent_group(previous.pk), {"type": "released", "conv": conversation.pk}
-            )
-    route(conversation)
-    return conversation
-
-
 def actor_name(user: Any) -> str:
     profile = getattr(user, "agent", None) if user is not None else None
     return profile.display_name if profile is not None else ""
@@ -374,8 +314,6 @@ def estimated_wait(position: int | None) -> int | None:
     """Seconds, from how fast recent chats were taken and how many agents can take them."""
     if position is None:
         return None
-    from playerdesk.chat.actions import average_accept_seconds
-
     agents = max(1, available_agents().count())
     return int(max(30.0, average_accept_seconds()) * position / agents)
 
@@ -409,7 +347,7 @@ def _requeue_chats_of(user_id: int, reason: str) -> int:
     moved = 0
     for conversation in Conversation.objects.filter(agent_id=user_id, state=ConversationState.ACTIVE):
         with transaction.atomic():
-            conversation = _lock_case_then_conversation(conversation)
+            conversation = stream.lock_case_then_conversation(conversation)
             if conversation.agent_id != user_id or conversation.state != ConversationState.ACTIVE:
                 continue
             name = actor_name(conversation.agent)
@@ -418,13 +356,13 @@ def _requeue_chats_of(user_id: int, reason: str) -> int:
             conversation.queued_at = clock.now()
             conversation.save(update_fields=["agent", "state", "queued_at"])
             tickets.do_settle_live_chat(conversation.ticket, locked=True)
-            _event(conversation, "agent_left", {"agent": name, "reason": reason})
+            stream.record_event(conversation, "agent_left", {"agent": name, "reason": reason})
             push_state(conversation)
             frames.send_on_commit(frames.agent_group(user_id), {"type": "released", "conv": conversation.pk})
             moved += 1
     for offer in Offer.objects.filter(agent_id=user_id, state=OfferState.RINGING):
         with transaction.atomic():
-            conversation = _lock(offer.conversation)
+            conversation = stream.lock_conversation(offer.conversation)
             offer = Offer.objects.select_for_update().get(pk=offer.pk)
             if offer.state == OfferState.RINGING:
                 _expire(offer, conversation)
@@ -434,15 +372,13 @@ def _requeue_chats_of(user_id: int, reason: str) -> int:
 def sweep(as_of: datetime | None = None) -> dict[str, int]:
     """Expire unanswered offers, give back chats of agents who went away, ring for waiting chats.
     ``as_of``: the moment to judge by (default now; see ``heartbeat``)."""
-    from playerdesk.core.actions import do_set_agent_status
-
     now = min(as_of, clock.now()) if as_of is not None else clock.now()
     expired = 0
     for offer in Offer.objects.filter(state=OfferState.RINGING, expires_at__lt=now).select_related(
         "conversation"
     )[:200]:
         with transaction.atomic():
-            conversation = _lock(offer.conversation)
+            conversation = stream.lock_conversation(offer.conversation)
             offer = Offer.objects.select_for_update().get(pk=offer.pk)
             if offer.state != OfferState.RINGING:
                 continue
@@ -476,3 +412,20 @@ def maybe_sweep(as_of: datetime | None = None) -> None:
     """Sweep at most every couple of seconds across all processes (the cache holds the turn)."""
     if cache.add("chat-sweep-turn", 1, timeout=SWEEP_THROTTLE_SECONDS):
         sweep(as_of)
+
+
+def push_state(conversation: Conversation, *, player: bool = True, position: int | None = None) -> None:
+    if position is None and conversation.state in WAITING_STATES:
+        position = queue_position(conversation)
+    wait = estimated_wait(position) if position is not None else None
+    frame = frames.state_frame(conversation, position=position, wait=wait)
+    if player:
+        frames.send_on_commit(frames.player_group(conversation.pk), frame)
+    frames.send_on_commit(frames.agents_group(conversation.pk), frame)
+
+
+def average_accept_seconds() -> float:
+    since = clock.now() - timedelta(days=1)
+    rows = Conversation.objects.filter(accepted_at__gte=since).order_by("-accepted_at")[:50]
+    values = [(c.accepted_at - c.queued_at).total_seconds() for c in rows if c.accepted_at]
+    return sum(values) / len(values) if values else 60.0

@@ -18,10 +18,10 @@ from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
-from playerdesk.chat import actions, frames, identity
-from playerdesk.chat.actions import ChatError
+from playerdesk.chat import actions, frames, identity, stream
 from playerdesk.chat.origins import cors_headers
 from playerdesk.chat.protocol import PlayerProtocol, error
+from playerdesk.chat.stream import ChatError
 
 MAX_LP_BODY = 64 * 1024
 MAX_LP_FRAMES = 20
@@ -82,7 +82,7 @@ def _preflight(request: HttpRequest) -> HttpResponseBase:
 
 def _protocol_for(data: dict[str, Any]) -> PlayerProtocol:
     protocol = PlayerProtocol(track_connection=False)
-    protocol.language = actions.language_of(data.get("lang"))
+    protocol.language = stream.language_of(data.get("lang"))
     protocol.session = identity.session_for_key(data.get("key")) if data.get("key") else None
     if protocol.session is not None:
         conversation = actions.live_conversation(protocol.session)
@@ -179,7 +179,7 @@ def upload(request: HttpRequest) -> HttpResponseBase:
         message = translation.gettext("This upload could not be read.")
         return _cors(request, JsonResponse(error("bad_upload", message), status=400))
     # Answers follow the widget's language (sent with the file), as its frames do.
-    with translation.override(actions.language_of(post.get("lang") or translation.get_language())):
+    with translation.override(stream.language_of(post.get("lang") or translation.get_language())):
         return _cors(request, _store_upload(post, files))
 
 

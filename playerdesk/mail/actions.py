@@ -32,10 +32,12 @@ from django.utils.translation import gettext
 from playerdesk.core import audit, clock
 from playerdesk.core.errors import ActionError
 from playerdesk.core.helplines import helplines_for
-from playerdesk.mail import loops
+from playerdesk.core.models import Team
+from playerdesk.mail import inbound, loops, tasks, threads
 from playerdesk.mail.models import (
     InboundEmail,
     InboundOutcome,
+    Mailbox,
     OutboundEmail,
     OutboundStatus,
     UndeliverableAddress,
@@ -116,8 +118,6 @@ def do_queue_email(
 
 
 def _case_headers(ticket: Ticket, in_reply_to: str, references: Sequence[str]) -> dict[str, str]:
-    from playerdesk.mail import threads
-
     mail = threads.case_mail(ticket)
     headers = {"X-PlayerDesk-Reference": ticket.reference, "Reply-To": threads.reply_address(mail)}
     if mail.mailbox is not None:
@@ -153,10 +153,8 @@ def _case_headers(ticket: Ticket, in_reply_to: str, references: Sequence[str]) -
 
 
 def _enqueue(email_id: int) -> None:
-    from playerdesk.mail.tasks import send_email
-
     try:
-        send_email(email_id)
+        tasks.send_email(email_id)
     except Exception:  # the row is due: the periodic retry sends it
         log.exception("could not queue outbound email %s", email_id)
 
@@ -306,9 +304,7 @@ def _record_failure(email: OutboundEmail, exc: Exception, now: object) -> None:
             status=OutboundStatus.FAILED, last_code=code, last_error=error
         )
         if not isinstance(exc, smtplib.SMTPSenderRefused):
-            from playerdesk.mail.inbound import mark_undeliverable
-
-            mark_undeliverable(email.to, code=str(code), detail=error[:500], outbound=email)
+            inbound.mark_undeliverable(email.to, code=str(code), detail=error[:500], outbound=email)
         log.warning("outbound email %s refused for good (%s): %s", email.pk, code, exc)
         return
     gave_up = email.attempts >= MAX_ATTEMPTS or clock.now() - email.created_at > GIVE_UP_AFTER
@@ -374,19 +370,13 @@ def do_save_mailbox(
 ) -> object:
     """Create or update the mailbox ``<local_part>@PLAYERDESK_MAIL_DOMAIN`` (team, language, category of
     its new cases)."""
-    from playerdesk.core import audit
-    from playerdesk.core.models import Team
-    from playerdesk.mail.models import Mailbox
-
     local_part = local_part.strip().lower()
     if not local_part or "@" in local_part or "+" in local_part or len(local_part) > 64:
         raise ValueError("A mailbox is the part before the @, without '+'.")
     if language not in {"en", "fr"}:
         raise ValueError("A mailbox answers in English or French.")
     team = Team.objects.filter(slug=team_slug).first() if team_slug else None
-    from playerdesk.mail.inbound import forget_mailboxes
-
-    transaction.on_commit(forget_mailboxes)
+    transaction.on_commit(inbound.forget_mailboxes)
     with transaction.atomic():
         mailbox, _created = Mailbox.objects.update_or_create(
             local_part=local_part,
@@ -404,8 +394,6 @@ def do_save_mailbox(
 
 def setup_demo_mailboxes() -> None:
     """The demo desk's addresses: support@ (English), soutien@ (French), verification@ (KYC team)."""
-    from playerdesk.mail.models import Mailbox
-
     wanted = [
         ("support", "", "en", ""),
         ("soutien", "", "fr", ""),

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db.models import Q
 
 from playerdesk.core import clock
-from playerdesk.mail.inbound import KEEP_BYTES, receive
+from playerdesk.mail import inbound
 from playerdesk.mail.models import Mailbox
 
 log = logging.getLogger(__name__)
@@ -95,7 +95,7 @@ def _poll(mailbox: Mailbox, owner: str) -> int:
             if fetched is None:
                 continue
             raw, size = fetched
-            receive(
+            inbound.receive(
                 raw,
                 source="imap",
                 envelope_to=[address],
@@ -131,7 +131,7 @@ def _fetch(conn: imaplib.IMAP4, uid: bytes) -> tuple[bytes, int] | None:
     if typ == "OK" and data and isinstance(data[0], bytes):
         match = _SIZE.search(data[0])
         size = int(match.group(1)) if match else 0
-    part = f"BODY.PEEK[]<0.{KEEP_BYTES}>" if size > settings.MAIL_MAX_BYTES else "BODY.PEEK[]"
+    part = f"BODY.PEEK[]<0.{inbound.KEEP_BYTES}>" if size > settings.MAIL_MAX_BYTES else "BODY.PEEK[]"
     typ, data = conn.uid("FETCH", uid.decode(), f"({part})")
     if typ != "OK":
         return None

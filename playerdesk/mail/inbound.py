@@ -32,7 +32,7 @@ from playerdesk.core.storage import files_key
 from playerdesk.core.text import clean_line
 from playerdesk.intake.actions import do_intake
 from playerdesk.intake.contact import Contact, File, Overrides
-from playerdesk.mail import loops, threads
+from playerdesk.mail import loops, tasks, threads
 from playerdesk.mail.limits import Violation, check_limits, header_block_end
 from playerdesk.mail.models import (
     InboundEmail,
@@ -352,20 +352,16 @@ def _quick_headers(raw: bytes) -> dict[str, str]:
 
 
 def _enqueue(inbound_id: int) -> None:
-    from playerdesk.mail.tasks import process_inbound
-
     try:
-        process_inbound(inbound_id)
+        tasks.process_inbound(inbound_id)
     except Exception:  # the raw mail is stored; the sweep processes it
         log.exception("could not queue inbound email #%s", inbound_id)
 
 
 def enqueue_batch(inbound_ids: Sequence[int]) -> None:
     """One job for several stored emails (the SMTP receiver under load queues them this way)."""
-    from playerdesk.mail.tasks import process_inbound_batch
-
     try:
-        process_inbound_batch(list(inbound_ids))
+        tasks.process_inbound_batch(list(inbound_ids))
     except Exception:  # the raw mail is stored; the sweep processes it
         log.exception("could not queue %s inbound emails", len(inbound_ids))
 

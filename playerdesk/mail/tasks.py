@@ -1,17 +1,19 @@
+"""Background jobs of mail. The modules that queue them (``actions``, ``inbound``) import this one, and
+this one calls them back: each side refers to the other's module, never to a name at import time."""
+
 from __future__ import annotations
 
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
 from playerdesk.core import clock
-from playerdesk.mail import imap, inbound
-from playerdesk.mail.actions import deliver
+from playerdesk.mail import actions, imap, inbound
 from playerdesk.mail.models import OutboundEmail, OutboundStatus
 
 
 @db_task(retries=0)
 def send_email(email_id: int) -> bool:
-    return deliver(email_id)
+    return actions.deliver(email_id)
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -24,7 +26,7 @@ def retry_due_emails() -> int:
     due = OutboundEmail.objects.filter(status=OutboundStatus.PENDING, next_attempt_at__lte=now).values_list(
         "pk", flat=True
     )[:200]
-    return sum(1 for pk in list(due) if deliver(pk))
+    return sum(1 for pk in list(due) if actions.deliver(pk))
 
 
 @db_task(retries=0)

@@ -20,7 +20,7 @@ from playerdesk.core.audit import actor_label
 from playerdesk.core.enums import PROVINCES
 from playerdesk.core.models import Team
 from playerdesk.sla.calendars import parse_hours
-from playerdesk.sla.clocks import on_ticket_changed
+from playerdesk.sla.clocks import on_ticket_changed, start_case
 from playerdesk.sla.models import (
     Calendar,
     CalendarInterval,
@@ -34,6 +34,7 @@ from playerdesk.sla.models import (
     UpdateKind,
     UpdateTemplate,
 )
+from playerdesk.sla.sweep import sweep
 from playerdesk.tickets.actions import append_event, save_case
 from playerdesk.tickets.models import OPEN_STATUSES, Category, Channel, Priority, Ticket
 
@@ -319,9 +320,7 @@ def do_start_missing_clocks(limit: int | None = None) -> int:
             ticket = Ticket.objects.select_for_update().get(pk=pk)
             if TicketSla.objects.filter(ticket=ticket).exists():
                 continue
-            from playerdesk.sla.clocks import _start_case
-
-            _start_case(ticket, clock.now())
+            start_case(ticket, clock.now())
             count = Clock.objects.filter(ticket=ticket).count()
             append_event(ticket, "sla", None, {"changes": [{"change": "started", "clocks": count}]})
             save_case(ticket)
@@ -333,8 +332,6 @@ def setup_demo() -> int:
     """Demo desk: the default standards are installed by migration; start clocks of cases without any,
     then record the breaches of the generated history quietly (no escalation, no player email for
     cases that went overdue before the desk was started). Idempotent."""
-    from playerdesk.sla.sweep import sweep
-
     started = do_start_missing_clocks()
     while sweep(quiet=True).total:
         pass

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import holidays
+from django.utils.translation import gettext, ngettext
 
 from playerdesk.sla.models import Calendar
 
@@ -169,3 +170,22 @@ def _parse_time(raw: str) -> dt.time:
 
 def format_hours(spans: list[tuple[dt.time, dt.time]] | tuple[tuple[dt.time, dt.time], ...]) -> str:
     return ", ".join(f"{b:%H:%M}-{'24:00' if e == dt.time(0, 0) else format(e, '%H:%M')}" for b, e in spans)
+
+
+def duration(seconds: float, day_seconds: int = 24 * 3600, business: bool = False) -> str:
+    """A short human duration: "3 min", "2 h 30 min", "1 business day", "5 days"."""
+    seconds = abs(int(seconds))
+    if seconds < 60:
+        return gettext("%(n)s s") % {"n": seconds}
+    minutes = seconds // 60
+    if day_seconds and seconds >= day_seconds and seconds % day_seconds == 0:
+        days = seconds // day_seconds
+        if business:
+            return ngettext("%(n)s business day", "%(n)s business days", days) % {"n": days}
+        return ngettext("%(n)s day", "%(n)s days", days) % {"n": days}
+    hours, minutes = divmod(minutes, 60)
+    if hours and minutes:
+        return gettext("%(h)s h %(m)s min") % {"h": hours, "m": minutes}
+    if hours:
+        return gettext("%(h)s h") % {"h": hours}
+    return gettext("%(m)s min") % {"m": minutes}

@@ -88,7 +88,7 @@ def match_policy(ticket: Ticket, policies: Iterable[Policy] | None = None) -> Po
     return None
 
 
-def _calendars() -> Any:
+def calendars_with_hours() -> Any:
     return Calendar.objects.prefetch_related(
         Prefetch("intervals", queryset=CalendarInterval.objects.order_by("weekday", "start")), "closures"
     )
@@ -117,7 +117,7 @@ class HoursCache:
 
     def get(self, calendar_id: int | None) -> Hours:
         if calendar_id not in self._loaded:
-            calendar = _calendars().filter(pk=calendar_id).first()
+            calendar = calendars_with_hours().filter(pk=calendar_id).first()
             self._loaded[calendar_id] = Hours.of(calendar)
         return self._loaded[calendar_id]
 
@@ -318,7 +318,7 @@ def on_ticket_changed(ticket: Ticket, fields: Iterable[str]) -> None:
             return
     state = TicketSla.objects.select_related("policy").filter(ticket=ticket).first()
     if state is None:
-        _start_case(ticket, now)
+        start_case(ticket, now)
         return
     clocks = list(
         Clock.objects.filter(ticket=ticket)
@@ -343,7 +343,7 @@ def on_ticket_changed(ticket: Ticket, fields: Iterable[str]) -> None:
         summarize(ticket, clocks, policy, now)
 
 
-def _start_case(ticket: Ticket, now: dt.datetime) -> None:
+def start_case(ticket: Ticket, now: dt.datetime) -> None:
     if ticket.status not in OPEN_STATUSES:
         return
     policy = match_policy(ticket)

@@ -7,10 +7,9 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from playerdesk.sla.calendars import Hours, format_hours
-from playerdesk.sla.clocks import _calendars
+from playerdesk.sla.calendars import Hours, duration, format_hours
+from playerdesk.sla.clocks import calendar_id_for, calendars_with_hours
 from playerdesk.sla.models import Calendar, Policy, Target, TicketSla
-from playerdesk.sla.templatetags.sla_tags import duration
 from playerdesk.tickets.models import Category, Channel
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -63,7 +62,7 @@ def scope_of(policy: Policy) -> str:
 
 
 def default_hours() -> tuple[Calendar | None, Hours]:
-    calendar = _calendars().filter(is_default=True).first()
+    calendar = calendars_with_hours().filter(is_default=True).first()
     return calendar, Hours.of(calendar)
 
 
@@ -73,7 +72,7 @@ def published_standards() -> list[Standard]:
     )
     calendars: dict[int | None, Hours] = {}
     _default, fallback = default_hours()
-    for cal in _calendars().filter(pk__in=[p.calendar_id for p in policies if p.calendar_id]):
+    for cal in calendars_with_hours().filter(pk__in=[p.calendar_id for p in policies if p.calendar_id]):
         calendars[cal.pk] = Hours.of(cal)
     result = []
     for policy in policies:
@@ -109,9 +108,7 @@ def promise_for(ticket: Any) -> str:
     state = TicketSla.objects.select_related("policy").filter(ticket_id=ticket.pk).first()
     if state is None or state.policy is None:
         return ""
-    from playerdesk.sla.clocks import calendar_id_for
-
     policy = state.policy
     calendar_id = calendar_id_for(policy, ticket)
-    calendar = _calendars().filter(pk=calendar_id).first() if calendar_id else None
+    calendar = calendars_with_hours().filter(pk=calendar_id).first() if calendar_id else None
     return target_text(policy, Target.FIRST_RESPONSE, Hours.of(calendar))

@@ -21,6 +21,7 @@ from playerdesk.core import clock
 from playerdesk.sla.models import Clock, PlayerUpdate, UpdateTemplate
 from playerdesk.tickets import delivery
 from playerdesk.tickets.actions import append_event
+from playerdesk.tickets.macros import render
 from playerdesk.tickets.models import Status, Ticket
 
 DEFAULTS_DIR = Path(__file__).resolve().parent / "templates" / "sla" / "updates"
@@ -41,8 +42,6 @@ def template_for(kind: str, language: str) -> tuple[str, str]:
 
 
 def render_update(kind: str, ticket: Ticket) -> tuple[str, str]:
-    from playerdesk.tickets.macros import render
-
     subject, body = template_for(kind, ticket.language)
     return render(subject, ticket, ""), render(body, ticket, "")
 

@@ -7,7 +7,6 @@ agent's words into a safe prefix query (no query syntax from the user reaches th
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -15,9 +14,7 @@ from django.db.models.expressions import RawSQL
 
 from playerdesk.core import refs
 from playerdesk.core.text import fold
-
-if TYPE_CHECKING:
-    from playerdesk.tickets.models import Ticket
+from playerdesk.tickets.models import SearchEntry, Ticket
 
 MAX_DOCUMENT_CHARS = 100_000
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -38,8 +35,6 @@ def build_document(ticket: Ticket) -> str:
 
 
 def index_ticket(ticket: Ticket) -> None:
-    from playerdesk.tickets.models import SearchEntry
-
     SearchEntry.objects.update_or_create(ticket=ticket, defaults={"document": build_document(ticket)})
 
 

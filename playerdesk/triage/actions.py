@@ -19,7 +19,7 @@ from playerdesk.core.errors import ActionError
 from playerdesk.core.models import AgentProfile, AgentStatus, Role, Team
 from playerdesk.core.text import clean_line
 from playerdesk.tickets import actions as ticket_actions
-from playerdesk.tickets.models import Category, Channel, Priority, Status, Ticket
+from playerdesk.tickets.models import Category, Channel, Message, MessageKind, Priority, Status, Ticket
 from playerdesk.triage import config as triage_config
 from playerdesk.triage.classifier import NaiveBayes
 from playerdesk.triage.engine import TriageResult, triage
@@ -609,8 +609,6 @@ def training_examples(limit: int = 20000) -> tuple[list[tuple[str, str]], int]:
         .values_list("pk", flat=True)[:limit]
     )
     ids = list(confirmed)
-    from playerdesk.tickets.models import Message, MessageKind
-
     firsts: dict[int, str] = {}
     for ticket_id, body in (
         Message.objects.filter(ticket_id__in=ids, kind=MessageKind.INBOUND)

@@ -11,9 +11,19 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from playerdesk.core.models import Team
 from playerdesk.triage.classifier import NaiveBayes
+from playerdesk.triage.defaults import CATEGORY_RULES
 from playerdesk.triage.engine import CompiledRule, Config, EntrySpec, PriorityRuleSpec
 from playerdesk.triage.features import matchable
+from playerdesk.triage.models import (
+    CategoryRule,
+    EntryPoint,
+    PriorityRule,
+    TeamRoute,
+    TrainedModel,
+    TriageSettings,
+)
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SEED_FILE = DATA_DIR / "seed.jsonl"
@@ -61,8 +71,6 @@ def seed_model() -> NaiveBayes:
 
 
 def default_rules() -> list[CompiledRule]:
-    from playerdesk.triage.defaults import CATEGORY_RULES
-
     return [
         CompiledRule(category, language, compile_pattern(kind, pattern), weight, f"{category}: {pattern}")
         for category, language, kind, pattern, weight in CATEGORY_RULES
@@ -76,8 +84,6 @@ _cache_lock = threading.Lock()
 
 
 def current_version() -> str:
-    from playerdesk.triage.models import TriageSettings
-
     row = TriageSettings.objects.filter(pk=1).values_list("version", "model_id").first()
     return f"{row[0]}:{row[1]}" if row else "none"
 
@@ -97,16 +103,6 @@ def load_config() -> Config:
 
 
 def build_config(version: str) -> Config:
-    from playerdesk.core.models import Team
-    from playerdesk.triage.models import (
-        CategoryRule,
-        EntryPoint,
-        PriorityRule,
-        TeamRoute,
-        TrainedModel,
-        TriageSettings,
-    )
-
     settings_row = TriageSettings.objects.filter(pk=1).first()
     model = seed_model()
     if settings_row is not None and settings_row.model_id:

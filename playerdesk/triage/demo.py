@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 
 from playerdesk.core.models import AgentProfile, Team
+from playerdesk.tickets.models import Message, MessageKind, Ticket
 from playerdesk.triage import actions
 from playerdesk.triage.models import AgentRouting, EntryPoint, TeamRoute, TeamRouting, TriageDecision
 
@@ -58,8 +59,6 @@ def setup_demo() -> None:
 def record_decisions(batch: int = 500) -> int:
     """Demo cases are created with their topic's category: record what triage says about each, so the
     case panel shows reasons and disagreements stand out (nothing about the case changes)."""
-    from playerdesk.tickets.models import Message, MessageKind, Ticket
-
     done = 0
     while True:
         ids = list(

@@ -78,7 +78,7 @@ def test_message_stays_unseen_when_storage_fails(dovecot: Dovecot, monkeypatch: 
     def down(*args: Any, **kwargs: Any) -> Any:
         raise OperationalError("database is locked")
 
-    monkeypatch.setattr(imap, "receive", down)
+    monkeypatch.setattr(imap.inbound, "receive", down)
     with pytest.raises(OperationalError):
         imap.poll(box.pk)
     assert dovecot.count(box.imap_user, "UNSEEN") == 1  # not marked: fetched again next time

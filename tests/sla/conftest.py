@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from playerdesk.sla.calendars import Hours
-from playerdesk.sla.clocks import _calendars
+from playerdesk.sla.clocks import calendars_with_hours
 from playerdesk.sla.models import Calendar
 
 TORONTO = ZoneInfo("America/Toronto")
@@ -21,7 +21,7 @@ def local(*args: int) -> dt.datetime:
 
 
 def hours_of(calendar: Calendar) -> Hours:
-    return Hours.of(_calendars().get(pk=calendar.pk))
+    return Hours.of(calendars_with_hours().get(pk=calendar.pk))
 
 
 @pytest.fixture

@@ -7,6 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from playerdesk.triage import actions, config, evaluate
+
 
 class Command(BaseCommand):
     help = "Triage: train the category classifier, evaluate triage on a labelled file, or try a text."
@@ -26,16 +28,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
         if action == "train":
-            from playerdesk.triage.actions import do_train
-
-            trained = do_train(label="playerdesk triage train")
+            trained = actions.do_train(label="playerdesk triage train")
             self.stdout.write(
                 f"Trained on {trained.examples} examples ({trained.confirmed_examples} confirmed by agents); "
                 f"model {trained.params.get('version')} is now in use."
             )
         elif action == "evaluate":
-            from playerdesk.triage import config, evaluate
-
             path: Path = options["file"]
             if not path.is_file():
                 raise CommandError(f"No such file: {path}")
@@ -46,9 +44,7 @@ class Command(BaseCommand):
             report = evaluate.evaluate(config.load_config(), rows)
             self.stdout.write(evaluate.render(report, show_misses=options["misses"]))
         else:
-            from playerdesk.triage.actions import triage_text
-
-            result = triage_text(options["subject"], options["text"])
+            result = actions.triage_text(options["subject"], options["text"])
             self.stdout.write(result.summary)
             for reason in result.reasons:
                 self.stdout.write(f"  {reason}")
