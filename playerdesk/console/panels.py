@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from playerdesk.core.hooks import hooks
+from playerdesk.core import hooks
 from playerdesk.core.panels import Panel
 from playerdesk.tickets.models import Ticket
 
 
 def collect(request: HttpRequest, ticket: Ticket) -> dict[str, list[Panel]]:
     placed: dict[str, list[Panel]] = {"head": [], "side": [], "main": []}
-    for build in hooks("case_panels"):
-        panel = build(request, ticket)
+    for panel in hooks.run("case_panels", request, ticket):
         if panel is not None:
             placed[panel.place].append(panel)
     return placed

@@ -8,9 +8,8 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from playerdesk.core import audit, clock, events, totp
+from playerdesk.core import audit, clock, events, hooks, totp
 from playerdesk.core.errors import ActionError
-from playerdesk.core.hooks import hooks
 from playerdesk.core.models import AgentProfile, AgentStatus
 
 
@@ -42,8 +41,7 @@ def do_set_agent_status(
             events.DESK_GROUP,
             {"kind": "agent_status", "agent": profile.pk, "name": profile.display_name, "status": status},
         )
-        for react in hooks("agent_status"):  # re-offer their chats, or take waiting cases
-            react(profile, previous, status)
+        hooks.run("agent_status", profile, previous, status)  # re-offer their chats, or take waiting cases
     return profile
 
 

@@ -20,9 +20,8 @@ from datetime import timedelta
 
 from django.db import connection, transaction
 
-from playerdesk.core import clock
+from playerdesk.core import clock, hooks
 from playerdesk.core.errors import ActionError
-from playerdesk.core.hooks import hooks
 from playerdesk.core.models import Team
 from playerdesk.core.text import clean_line
 from playerdesk.intake.contact import Contact, Overrides
@@ -180,9 +179,7 @@ def _open(contact: Contact, follow_up_of: Ticket | None = None) -> Landing:
         no_acknowledgement=refusal,
     )
     if not refusal:
-        for acknowledge in hooks("acknowledgement"):
-            if acknowledge(ticket, contact) is not None:
-                break
+        hooks.first("acknowledgement", ticket, contact)
     _store_files(landing, contact)
     return landing
 

@@ -16,8 +16,7 @@ from typing import Any, TypeVar
 import pydantic
 from django.db import connection, models, transaction
 
-from playerdesk.core import audit, clock
-from playerdesk.core.hooks import hooks
+from playerdesk.core import audit, clock, hooks
 from playerdesk.core.text import clean_line
 from playerdesk.players.models import IngestEvent, Player, PlayerStatus, Transaction
 from playerdesk.players.schemas import PlayerPush, TransactionPush
@@ -225,8 +224,7 @@ def ingest_players(
         )
         if newly_excluded:
             excluded = list(Player.objects.filter(external_id__in=sorted(set(newly_excluded))))
-            for react in hooks("players_self_excluded"):  # their open cases move to responsible gambling
-                react(excluded)
+            hooks.run("players_self_excluded", excluded)  # their open cases move to responsible gambling
     return result
 
 

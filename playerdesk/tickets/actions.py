@@ -17,11 +17,10 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from playerdesk.core import audit, clock, events, sequences
+from playerdesk.core import audit, clock, events, hooks, sequences
 from playerdesk.core.audit import actor_label
 from playerdesk.core.enums import Language
 from playerdesk.core.errors import ActionError
-from playerdesk.core.hooks import hooks
 from playerdesk.core.models import Team
 from playerdesk.core.text import clean_line, clean_text, sanitize_html
 from playerdesk.players.models import Player
@@ -202,8 +201,7 @@ def save_case(ticket: Ticket, *fields: str, live_chat: bool = False) -> None:
     changed = fields
     if live_chat and "first_response_at" not in fields:
         changed = tuple(f for f in fields if f not in CHAT_TURN_FIELDS)
-    for react in hooks("case_changed"):
-        react(ticket, changed)
+    hooks.run("case_changed", ticket, changed)
     ticket.save(update_fields=[*fields, "last_event_seq", "last_event_hash", "updated_at"])
     events.send_on_commit(
         events.DESK_GROUP, {"kind": "ticket", "id": ticket.pk, "reference": ticket.reference}
@@ -742,8 +740,7 @@ def render_macro(macro: Macro, ticket: Ticket, agent_name: str) -> str:
     """The macro's text for this case. Each function of ``settings.HOOKS["macro_checks"]`` may refuse it
     first (``(macro, ticket)``, raising ``ActionError``): promotions to a self-excluded player, account data
     to an unverified requester."""
-    for check in hooks("macro_checks"):
-        check(macro, ticket)
+    hooks.run("macro_checks", macro, ticket)
     return render(macro.body_fr if ticket.language == "fr" else macro.body_en, ticket, agent_name)
 
 

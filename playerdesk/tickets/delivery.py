@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from playerdesk.core.hooks import hooks
+from playerdesk.core import hooks
 from playerdesk.tickets.models import Message, Ticket
 
 
@@ -29,21 +29,15 @@ NOBODY = Delivered(refused="no_channel")
 
 def deliver_reply(ticket: Ticket, message: Message) -> Delivered:
     """An agent's public reply (``do_reply``). Hooks: ``(ticket, message) -> Delivered | None``."""
-    for deliver in hooks("reply_delivery"):
-        done = deliver(ticket, message)
-        if done is not None:
-            return done
-    return NOBODY
+    done: Delivered | None = hooks.first("reply_delivery", ticket, message)
+    return done or NOBODY
 
 
 def deliver_update(ticket: Ticket, *, kind: str, subject: str, body: str) -> Delivered:
     """An automatic update to the player (service standards). Hooks: ``(ticket, *, kind, subject, body)
     -> Delivered | None``; ``kind`` names the update for the record (the email's kind)."""
-    for deliver in hooks("update_delivery"):
-        done = deliver(ticket, kind=kind, subject=subject, body=body)
-        if done is not None:
-            return done
-    return NOBODY
+    done: Delivered | None = hooks.first("update_delivery", ticket, kind=kind, subject=subject, body=body)
+    return done or NOBODY
 
 
 def send_notice(
@@ -62,8 +56,7 @@ def send_notice(
     if ticket is not None:
         to = to or ticket.requester_email
         language = language or ticket.language
-    for deliver in hooks("notice_delivery"):
-        done = deliver(ticket, kind=kind, template=template, context=context, to=to, language=language)
-        if done is not None:
-            return done
-    return NOBODY
+    done: Delivered | None = hooks.first(
+        "notice_delivery", ticket, kind=kind, template=template, context=context, to=to, language=language
+    )
+    return done or NOBODY
