@@ -130,17 +130,23 @@ def do_player_message(
             conversation.ticket = ticket
             fields.append("ticket")
         conversation.player_seen_at = clock.now()
-        entry = stream.append_entry(
-            conversation,
-            kind=EntryKind.MESSAGE,
-            sender="player",
-            message=message,
-            author_name=message.author_name,
-            body=body,
-            client_id=cid,
-            also=tuple(fields),
-        )
-        return conversation, entry, True
+        return conversation, _player_entry(conversation, message, cid, also=tuple(fields)), True
+
+
+def _player_entry(
+    conversation: Conversation, message: Message, cid: str, *, also: tuple[str, ...] = (), **extra: Any
+) -> ChatEntry:
+    return stream.append_entry(
+        conversation,
+        kind=EntryKind.MESSAGE,
+        sender="player",
+        message=message,
+        author_name=message.author_name,
+        body=message.body_text,
+        client_id=cid,
+        also=also,
+        **extra,
+    )
 
 
 def _requester(session: ChatSession) -> tickets.Requester:
@@ -178,15 +184,7 @@ def _start(
         queued_at=now,
         player_seen_at=now,
     )
-    entry = stream.append_entry(
-        conversation,
-        kind=EntryKind.MESSAGE,
-        sender="player",
-        message=message,
-        author_name=message.author_name,
-        body=body,
-        client_id=cid,
-    )
+    entry = _player_entry(conversation, message, cid)
     routing.route(conversation)
     routing.queue_changed()
     return conversation, entry, True
@@ -228,17 +226,8 @@ def do_add_player_file(
         if landing.ticket.pk != conversation.ticket_id:  # the case was closed: on to its follow-up
             conversation.ticket = landing.ticket
             also = ("ticket",)
-        entry = stream.append_entry(
-            conversation,
-            kind=EntryKind.MESSAGE,
-            sender="player",
-            message=message,
-            author_name=message.author_name,
-            body=message.body_text,
-            client_id=cid,
-            data={"files": [{"id": attachment.pk, "name": attachment.filename, "size": attachment.size}]},
-            also=also,
-        )
+        files = [{"id": attachment.pk, "name": attachment.filename, "size": attachment.size}]
+        entry = _player_entry(conversation, message, cid, also=also, data={"files": files})
         return conversation, entry, True
 
 

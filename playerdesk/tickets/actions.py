@@ -211,6 +211,13 @@ def save_case(ticket: Ticket, *fields: str, live_chat: bool = False) -> None:
     )
 
 
+def _record_change(ticket: Ticket, field: str, previous: Any, value: Any, actor: User, reason: str) -> None:
+    data: dict[str, Any] = {"from": previous, "to": value}
+    if reason:
+        data["reason"] = reason
+    append_event(ticket, field, actor, data)
+
+
 def _route_protected(ticket: Ticket, actor: User) -> list[str]:
     """Move an open case whose player is self-excluded to the responsible-gambling team (under its lock);
     returns the fields to save."""
@@ -219,9 +226,7 @@ def _route_protected(ticket: Ticket, actor: User) -> list[str]:
         return []
     previous = ticket.team.slug if ticket.team_id and ticket.team else None
     ticket.team = required
-    append_event(
-        ticket, "team", actor, {"from": previous, "to": required.slug, "reason": SELF_EXCLUDED_REASON}
-    )
+    _record_change(ticket, "team", previous, required.slug, actor, SELF_EXCLUDED_REASON)
     return ["team"]
 
 
@@ -331,16 +336,7 @@ def do_create_ticket(
         fields = ["message_count"]
         if assignee is not None:
             ticket.assignee = assignee  # type: ignore[assignment]
-            append_event(
-                ticket,
-                "assignee",
-                None,
-                {
-                    "from": None,
-                    "to": actor_label(assignee),
-                    **({"reason": assign_reason} if assign_reason else {}),
-                },
-            )
+            _record_change(ticket, "assignee", None, actor_label(assignee), None, assign_reason)
             fields += ["assignee", *set_status(ticket, Status.OPEN, None, "assigned")]
         if acknowledged:
             append_event(ticket, "acknowledged", None, {"channel": channel}, public=True)
@@ -617,10 +613,7 @@ def _change_field(ticket: Ticket, field: str, value: Any, actor: User, reason: s
         if previous == value:
             return ticket
         setattr(ticket, field, value)
-        data: dict[str, Any] = {"from": previous, "to": value}
-        if reason:
-            data["reason"] = reason
-        append_event(ticket, field, actor, data)
+        _record_change(ticket, field, previous, value, actor, reason)
         save_case(ticket, field)
     return ticket
 
@@ -634,10 +627,7 @@ def do_change_team(ticket: Ticket, team: Team | None, *, actor: User, reason: st
         check_team(ticket, team)
         previous = ticket.team.slug if ticket.team else None
         ticket.team = team
-        data: dict[str, Any] = {"from": previous, "to": team.slug if team else None}
-        if reason:
-            data["reason"] = reason
-        append_event(ticket, "team", actor, data)
+        _record_change(ticket, "team", previous, team.slug if team else None, actor, reason)
         save_case(ticket, "team")
     return ticket
 
@@ -651,10 +641,8 @@ def do_assign(ticket: Ticket, assignee: AbstractBaseUser | None, *, actor: User,
             raise ActionError("Cases can only be assigned to agents.")
         previous = actor_label(ticket.assignee) if ticket.assignee else None
         ticket.assignee = assignee  # type: ignore[assignment]
-        data: dict[str, Any] = {"from": previous, "to": actor_label(assignee) if assignee else None}
-        if reason:
-            data["reason"] = reason
-        append_event(ticket, "assignee", actor, data)
+        to = actor_label(assignee) if assignee else None
+        _record_change(ticket, "assignee", previous, to, actor, reason)
         fields = ["assignee"]
         if ticket.status == Status.NEW and assignee is not None:
             fields += set_status(ticket, Status.OPEN, actor, "assigned")
