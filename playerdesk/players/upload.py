@@ -11,8 +11,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from playerdesk.core import ratelimit
 from playerdesk.players import documents
-from playerdesk.portal import ratelimit
 
 HOUR = 3600
 

@@ -1,4 +1,5 @@
-"""Fixed-window counters in the shared cache (Redis when scaled out), so limits hold across processes."""
+"""Rate limits: fixed-window counters in the shared cache (Redis when scaled out), so limits hold across
+processes. The portal's forms and the document upload page count their attempts here."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import hashlib
 from django.core.cache import cache
 from django.http import HttpRequest
 
-PREFIX = "portal-rl"
+PREFIX = "portal-rl"  # the keys' prefix since the portal's first limits (a new one would reset them)
 
 
 def client_ip(request: HttpRequest) -> str:
