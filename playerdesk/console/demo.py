@@ -21,6 +21,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
+from playerdesk.accounthelp.demo import ensure_macro_policies
 from playerdesk.console.demo_content import (
     AMOUNTS,
     BONUSES_EN,
@@ -45,11 +46,14 @@ from playerdesk.core.models import Counter, Role, Team
 from playerdesk.core.staff import do_create_agent, do_create_team
 from playerdesk.intake.actions import do_intake
 from playerdesk.intake.contact import Contact, Overrides
+from playerdesk.mail.actions import setup_demo_mailboxes
 from playerdesk.players.actions import do_create_player
 from playerdesk.players.demo import load_demo_accounts
 from playerdesk.players.models import Player
+from playerdesk.sla.actions import setup_demo as setup_service_standards
 from playerdesk.tickets import actions
 from playerdesk.tickets.models import Macro, Status, Ticket
+from playerdesk.triage.demo import setup_demo as setup_triage
 
 DEMO_PASSWORD = "playerdesk-demo"  # noqa: S105 - the documented demo login, refused outside demo mode
 MARKER = "demo"
@@ -162,6 +166,7 @@ def build(
     macros = _ensure_macros(teams)
     player_rows = _ensure_players(players, seed)
     player_rows = load_demo_accounts(player_rows, seed)  # account state and transactions, as pushed
+    ensure_macro_policies()  # which macros are promotional, which reveal account data
     done = loaded_cases()
     context = _Context(now=now, teams=teams, agents=agents, macros=macros, players=player_rows)
     created = 0
@@ -174,14 +179,8 @@ def build(
         created += end - start
         if progress is not None:
             progress(end, cases)
-    from playerdesk.sla.actions import setup_demo as setup_service_standards
-
     setup_service_standards()
-    from playerdesk.mail.actions import setup_demo_mailboxes
-
     setup_demo_mailboxes()
-    from playerdesk.triage.demo import setup_demo as setup_triage
-
     setup_triage()  # team map, assignment modes, capacities; triage decisions for the demo cases
     return DemoSummary(
         created_cases=created,

@@ -30,8 +30,15 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import F
 
+from playerdesk.accounthelp.models import (
+    AccountRequest,
+    DeliveryStatus,
+    RequestStatus,
+    WebhookAttempt,
+    WebhookDelivery,
+)
 from playerdesk.core import clock
-from playerdesk.players.models import AccountRequest, DeliveryStatus, WebhookAttempt, WebhookDelivery
+from playerdesk.tickets.actions import append_event, lock_case, save_case
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 12
@@ -92,7 +99,8 @@ def queue_webhook(
 
 
 def _enqueue(delivery_id: int) -> None:
-    from playerdesk.players.tasks import send_webhook
+    # The job module imports this one (its jobs call ``deliver``): imported when first needed.
+    from playerdesk.accounthelp.tasks import send_webhook
 
     send_webhook(delivery_id)
 
@@ -158,8 +166,6 @@ def deliver(delivery_id: int) -> bool:
             last_error=error,
         )
         if failed and delivery.account_request_id:
-            from playerdesk.players.accounthelp import mark_undelivered
-
             mark_undelivered(delivery)
     log.warning(
         "webhook %s (%s) attempt %s failed: %s", delivery.event_id, delivery.kind, delivery.attempts, error
@@ -179,3 +185,25 @@ def retry_due(limit: int = 200) -> int:
         .values_list("pk", flat=True)[:limit]
     )
     return sum(1 for pk in due if deliver(pk))
+
+
+def mark_undelivered(delivery: WebhookDelivery) -> None:
+    """The webhook of an account-help request was never acknowledged: the request failed, the case says so
+    and the agent can act."""
+    with transaction.atomic():
+        request = (
+            AccountRequest.objects.select_for_update().filter(pk=delivery.account_request_id or 0).first()
+        )
+        if request is None or request.status != RequestStatus.SENT:
+            return
+        request.status = RequestStatus.FAILED
+        request.updated_at = clock.now()
+        request.save(update_fields=["status", "updated_at"])
+        ticket = lock_case(request.ticket_id)
+        append_event(
+            ticket,
+            "account_request_undelivered",
+            None,
+            {"request": request.public_id, "kind": request.kind, "attempts": delivery.attempts},
+        )
+        save_case(ticket)

@@ -3,8 +3,9 @@ who is not verified (``settings.HOOKS["macro_checks"]``)."""
 
 from __future__ import annotations
 
+from playerdesk.accounthelp.models import MacroPolicy
+from playerdesk.accounthelp.verification import identity
 from playerdesk.core.errors import ActionError
-from playerdesk.players.models import MacroPolicy
 from playerdesk.players.protection import offers_allowed
 from playerdesk.tickets.models import Macro, Ticket
 
@@ -23,11 +24,8 @@ def check_macro(macro: Macro, ticket: Ticket) -> None:
         raise ActionError(
             "This macro is promotional and the player is self-excluded: promotions are never sent to them."
         )
-    if policy.reveals_account_data:
-        from playerdesk.players.verification import identity
-
-        if not identity(ticket).verified:
-            raise ActionError(
-                "This macro reveals account data and the requester is not verified yet: "
-                "verify their identity first (send a one-time code from the player panel)."
-            )
+    if policy.reveals_account_data and not identity(ticket).verified:
+        raise ActionError(
+            "This macro reveals account data and the requester is not verified yet: "
+            "verify their identity first (send a one-time code from the player panel)."
+        )

@@ -14,20 +14,13 @@ from typing import Any
 
 from django.db import transaction
 
+from playerdesk.accounthelp.models import AccountRequest, RequestKind, RequestStatus
+from playerdesk.accounthelp.verification import identity
+from playerdesk.accounthelp.webhooks import queue_webhook
 from playerdesk.core import audit, clock
 from playerdesk.core.errors import ActionError
 from playerdesk.core.text import clean_line, clean_text
-from playerdesk.players.models import (
-    LIMIT_KINDS,
-    AccountRequest,
-    IngestEvent,
-    Player,
-    PlayerStatus,
-    RequestKind,
-    RequestStatus,
-    WebhookDelivery,
-)
-from playerdesk.players.webhooks import queue_webhook
+from playerdesk.players.models import LIMIT_KINDS, IngestEvent, Player, PlayerStatus
 from playerdesk.tickets.actions import append_event, lock_case, save_case, set_status
 from playerdesk.tickets.models import Attachment, Status, Ticket
 
@@ -125,8 +118,6 @@ def do_request_account_help(
     ticket: Ticket, kind: str, *, actor: Any, details: dict[str, Any] | None = None
 ) -> AccountRequest:
     """Send one account-help request to the operator (one signed webhook), audited, on the timeline."""
-    from playerdesk.players.verification import identity
-
     if kind not in RequestKind.values:
         raise ActionError(f"Unknown kind of account request {kind!r}.")
     now = clock.now()
@@ -232,24 +223,3 @@ def do_record_request_result(
             label="Operator", data={"request": public_id, "status": status},
         )  # fmt: skip
     return request, True
-
-
-def mark_undelivered(delivery: WebhookDelivery) -> None:
-    """The webhook of a request was never acknowledged: the case says so, the agent can act."""
-    with transaction.atomic():
-        request = (
-            AccountRequest.objects.select_for_update().filter(pk=delivery.account_request_id or 0).first()
-        )
-        if request is None or request.status != RequestStatus.SENT:
-            return
-        request.status = RequestStatus.FAILED
-        request.updated_at = clock.now()
-        request.save(update_fields=["status", "updated_at"])
-        ticket = lock_case(request.ticket_id)
-        append_event(
-            ticket,
-            "account_request_undelivered",
-            None,
-            {"request": request.public_id, "kind": request.kind, "attempts": delivery.attempts},
-        )
-        save_case(ticket)

@@ -1,4 +1,5 @@
-"""Operator connector endpoints under ``/api/v1/players…`` and the case-scoped player view.
+"""Operator connector endpoints under ``/api/v1/players…`` and the case-scoped player view
+(``/api/v1/tickets/{reference}/player``).
 
 The operator's backend (a ``service`` token) pushes players and transactions, one at a time or in bulk,
 and answers account-help requests. Staff tokens read a case's player only through the case, and only
@@ -12,12 +13,14 @@ from django.http import Http404, HttpRequest
 from ninja import Query, Router, Schema, Status
 from ninja.errors import AuthorizationError, HttpError
 
+from playerdesk.accounthelp.account_requests import do_record_request_result
+from playerdesk.accounthelp.verification import identity
 from playerdesk.api.auth import Principal
 from playerdesk.api.models import TokenRole
+from playerdesk.api.views import find_ticket
 from playerdesk.core.errors import ActionError
 from playerdesk.core.text import clean_text
 from playerdesk.players import ingest
-from playerdesk.players.accounthelp import do_record_request_result
 from playerdesk.players.actions import player_state, transaction_state
 from playerdesk.players.models import Player, Transaction, TxStatus, TxType
 from playerdesk.players.schemas import (
@@ -29,10 +32,12 @@ from playerdesk.players.schemas import (
     TransactionBulkIn,
     TransactionPush,
 )
-from playerdesk.players.verification import identity
-from playerdesk.players.views import BadFilter, transaction_page
+from playerdesk.players.transactions import BadFilter, transaction_page
 
 router = Router(tags=["players"])
+# Operation ids as clients generated from /api/v1/openapi.json know them (from when this module was
+# ``playerdesk.players.api``): they name the generated methods, so they stay.
+OPERATION = "playerdesk_players_api_{}"
 OPERATOR_ROLES = frozenset({TokenRole.SERVICE, TokenRole.ADMIN})
 
 
@@ -85,7 +90,12 @@ def _bulk(
     return Status(200, result.as_dict())
 
 
-@router.post("/players", response={200: PushOut, 422: Any, **ERRORS}, summary="Push a player")
+@router.post(
+    "/players",
+    response={200: PushOut, 422: Any, **ERRORS},
+    summary="Push a player",
+    operation_id=OPERATION.format("push_player"),
+)
 def push_player(request: HttpRequest, payload: PlayerPush) -> dict[str, Any]:
     """A player created or updated on the platform. An event id seen before, or a version not newer
     than the stored one, changes nothing (the answer says which)."""
@@ -94,7 +104,12 @@ def push_player(request: HttpRequest, payload: PlayerPush) -> dict[str, Any]:
     return {"outcome": result.outcomes[0], "external_id": payload.external_id, "version": payload.version}
 
 
-@router.post("/players/bulk", response={200: IngestOut, 422: Any, **ERRORS}, summary="Push players in bulk")
+@router.post(
+    "/players/bulk",
+    response={200: IngestOut, 422: Any, **ERRORS},
+    summary="Push players in bulk",
+    operation_id=OPERATION.format("push_players"),
+)
 def push_players(request: HttpRequest, payload: PlayerBulkIn) -> Status[dict[str, Any]]:
     """Up to 2,000 players at once; all-or-nothing: one invalid item refuses the batch (422, every
     error with its item index and field)."""
@@ -102,7 +117,10 @@ def push_players(request: HttpRequest, payload: PlayerBulkIn) -> Status[dict[str
 
 
 @router.post(
-    "/players/transactions", response={200: PushOut, 422: Any, **ERRORS}, summary="Push a transaction"
+    "/players/transactions",
+    response={200: PushOut, 422: Any, **ERRORS},
+    summary="Push a transaction",
+    operation_id=OPERATION.format("push_transaction"),
 )
 def push_transaction(request: HttpRequest, payload: TransactionPush) -> Status[dict[str, Any]]:
     """A transaction, new or with a new status. Its player must have been pushed first."""
@@ -120,6 +138,7 @@ def push_transaction(request: HttpRequest, payload: TransactionPush) -> Status[d
     "/players/transactions/bulk",
     response={200: IngestOut, 422: Any, **ERRORS},
     summary="Push transactions in bulk",
+    operation_id=OPERATION.format("push_transactions"),
 )
 def push_transactions(request: HttpRequest, payload: TransactionBulkIn) -> Status[dict[str, Any]]:
     """Up to 2,000 transactions at once, all-or-nothing like the player bulk push."""
@@ -130,6 +149,7 @@ def push_transactions(request: HttpRequest, payload: TransactionBulkIn) -> Statu
     "/players/requests/{request_id}/result",
     response={200: Any, 201: Any, 409: ErrorOut, 422: Any, **ERRORS},
     summary="Answer an account-help request",
+    operation_id=OPERATION.format("request_result"),
 )
 def request_result(request: HttpRequest, request_id: str, payload: RequestResultIn) -> Status[dict[str, Any]]:
     """The operator's result for a request it received by webhook (``data.request_id``). Sending the same
@@ -169,7 +189,12 @@ class TxFilters(Schema):
     cursor: str | None = None
 
 
-@router.get("/players/{external_id}", response={200: Any, **ERRORS}, summary="Read a player as mirrored")
+@router.get(
+    "/players/{external_id}",
+    response={200: Any, **ERRORS},
+    summary="Read a player as mirrored",
+    operation_id=OPERATION.format("get_player"),
+)
 def get_player(request: HttpRequest, external_id: str) -> dict[str, Any]:
     """The operator reads back its own mirror (service and admin tokens only): to check what version the
     desk holds."""
@@ -177,7 +202,12 @@ def get_player(request: HttpRequest, external_id: str) -> dict[str, Any]:
     return player_state(_player_or_404(external_id))
 
 
-@router.get("/players/{external_id}/transactions", response={200: Any, **ERRORS}, summary="Read transactions")
+@router.get(
+    "/players/{external_id}/transactions",
+    response={200: Any, **ERRORS},
+    summary="Read transactions",
+    operation_id=OPERATION.format("get_transactions"),
+)
 def get_transactions(request: HttpRequest, external_id: str, filters: Query[TxFilters]) -> dict[str, Any]:
     require_operator(request)
     return _transactions(_player_or_404(external_id), filters)
@@ -201,13 +231,16 @@ def _transactions(player: Player, filters: TxFilters) -> dict[str, Any]:
     return {"items": [transaction_state(t) for t in rows], "next_cursor": cursor or None}
 
 
-@router.get("/tickets/{reference}/player", response={200: Any, **ERRORS}, summary="The player of a case")
+@router.get(
+    "/tickets/{reference}/player",
+    response={200: Any, **ERRORS},
+    summary="The player of a case",
+    operation_id=OPERATION.format("case_player"),
+)
 def case_player(request: HttpRequest, reference: str) -> dict[str, Any]:
     """The player linked to a case. Account data (status, limits, wallet, transactions) is included only
     when the case's requester is verified; otherwise ``verified`` is false and no account data is sent,
     whatever the token's role."""
-    from playerdesk.api.views import find_ticket
-
     principal = principal_of(request)
     ticket = find_ticket(principal, reference, relations=True)
     player = ticket.player

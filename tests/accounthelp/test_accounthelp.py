@@ -15,12 +15,13 @@ from django.contrib.auth.models import User
 from django.core.files.base import ContentFile  # noqa: F401
 from django.urls import reverse
 
+from playerdesk.accounthelp import webhooks
+from playerdesk.accounthelp.account_requests import do_request_account_help
+from playerdesk.accounthelp.models import AccountRequest, WebhookAttempt, WebhookDelivery
 from playerdesk.core import clock
 from playerdesk.core.errors import ActionError
 from playerdesk.core.models import AuditLog
-from playerdesk.players import webhooks
-from playerdesk.players.accounthelp import do_request_account_help
-from playerdesk.players.models import AccountRequest, Player, WebhookAttempt, WebhookDelivery
+from playerdesk.players.models import Player
 from playerdesk.tickets import actions
 from playerdesk.tickets.attachments import do_add_attachment
 from playerdesk.tickets.models import Ticket

@@ -1,7 +1,8 @@
 from django.urls import path
 
-from playerdesk.players import views
+from playerdesk.console import player_views as views
 
+# The player panel's actions, under /desk/players/ (their URL names keep the "players:" namespace).
 app_name = "players"
 urlpatterns = [
     path("t/<str:reference>/transactions/", views.transactions, name="transactions"),

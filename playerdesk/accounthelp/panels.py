@@ -13,21 +13,17 @@ from decimal import Decimal
 
 from django.http import HttpRequest
 
-from playerdesk.core.panels import Panel
-from playerdesk.players.models import (
-    LIMIT_KINDS,
+from playerdesk.accounthelp.models import (
     AccountRequest,
     DocumentRequest,
     DocumentType,
-    Player,
-    PlayerStatus,
     RequestKind,
-    Transaction,
-    TxStatus,
-    TxType,
     VerificationMethod,
 )
-from playerdesk.players.verification import Identity, identity, mask_email, mask_phone
+from playerdesk.accounthelp.verification import Identity, identity, mask_email, mask_phone
+from playerdesk.core.panels import Panel
+from playerdesk.players.models import LIMIT_KINDS, Player, PlayerStatus, Transaction, TxStatus, TxType
+from playerdesk.players.transactions import transaction_page
 from playerdesk.tickets.models import Attachment, Message, Ticket, TicketEvent
 
 PAGE_SIZE = 20
@@ -119,8 +115,6 @@ def collect(request: HttpRequest, ticket: Ticket) -> PanelData:
             )[:5]
         )
     elif data.verified:
-        from playerdesk.players.views import transaction_page
-
         data.transactions, data.next_cursor = transaction_page(player, {})
         others = list(
             Ticket.objects.filter(player=player)
@@ -149,13 +143,13 @@ def head_panel(request: HttpRequest, ticket: Ticket) -> Panel | None:
     data = collect(request, ticket)
     if data.player is None and not data.suggestions:
         return None
-    return Panel("players/panel_head.html", {"d": data}, place="head")
+    return Panel("accounthelp/panel_head.html", {"d": data}, place="head")
 
 
 def side_panel(request: HttpRequest, ticket: Ticket) -> Panel | None:
     data = collect(request, ticket)
     return Panel(
-        "players/panel_side.html",
+        "accounthelp/panel_side.html",
         {
             "d": data,
             "request_kinds": RequestKind.choices,
@@ -171,7 +165,7 @@ def main_panel(request: HttpRequest, ticket: Ticket) -> Panel | None:
     if data.player is None or not data.verified:
         return None
     return Panel(
-        "players/panel_main.html",
+        "accounthelp/panel_main.html",
         {
             "d": data,
             "tx_types": TxType.choices,

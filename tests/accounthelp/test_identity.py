@@ -10,10 +10,11 @@ from django.contrib.auth.models import User
 from django.core import mail
 from django.urls import reverse
 
+from playerdesk.accounthelp.models import MacroPolicy, Verification, WebhookDelivery
+from playerdesk.accounthelp.verification import do_check_code, do_record_verification, do_send_code, identity
 from playerdesk.core.errors import ActionError
 from playerdesk.mail.models import OutboundEmail
-from playerdesk.players.models import MacroPolicy, Player, Verification, WebhookDelivery
-from playerdesk.players.verification import do_check_code, do_record_verification, identity
+from playerdesk.players.models import Player
 from playerdesk.tickets import actions
 from playerdesk.tickets.models import Macro, Ticket
 from tests.api.conftest import ApiClient
@@ -121,8 +122,6 @@ def test_code_by_phone_goes_through_the_operator_webhook(
 def test_too_many_wrong_codes_void_the_code(
     make_ticket: Callable[..., Ticket], account: Player, agent: User
 ) -> None:
-    from playerdesk.players.verification import do_send_code
-
     ticket = make_ticket(channel="chat", email="guest@example.com", player=account)
     do_send_code(ticket, via="email", actor=agent)
     for _ in range(5):

@@ -11,8 +11,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from playerdesk.accounthelp import documents
+from playerdesk.accounthelp.models import DocumentRequest
 from playerdesk.core import ratelimit
-from playerdesk.players import documents
 
 HOUR = 3600
 
@@ -35,9 +36,9 @@ def upload(request: HttpRequest, token: str) -> HttpResponse:
     return response
 
 
-def _upload(request: HttpRequest, token: str, row: documents.DocumentRequest | None) -> HttpResponse:
+def _upload(request: HttpRequest, token: str, row: DocumentRequest | None) -> HttpResponse:
     if row is None:
-        return render(request, "players/upload_missing.html", status=404)
+        return render(request, "portal/upload_missing.html", status=404)
     context = {
         "row": row,
         "token": token,
@@ -47,17 +48,17 @@ def _upload(request: HttpRequest, token: str, row: documents.DocumentRequest | N
         "max_files": documents.MAX_FILES_PER_UPLOAD,
     }
     if request.method != "POST":
-        return render(request, "players/upload.html", context)
+        return render(request, "portal/upload.html", context)
     if not ratelimit.allowed(
         [("upload-ip", ratelimit.client_ip(request), 20, HOUR), ("upload-req", row.public_id, 10, HOUR)]
     ):
         context["page_error"] = _("You have sent several uploads in a short time. Please wait a few minutes.")
-        return render(request, "players/upload.html", context, status=429)
+        return render(request, "portal/upload.html", context, status=429)
     try:
         files = request.FILES.getlist("files")
     except RequestDataTooBig:
         context["page_error"] = _("What you sent is too large. Send fewer or smaller files.")
-        return render(request, "players/upload.html", context, status=413)
+        return render(request, "portal/upload.html", context, status=413)
     try:
         payload = []
         for item in files[: documents.MAX_FILES_PER_UPLOAD + 1]:
@@ -70,5 +71,5 @@ def _upload(request: HttpRequest, token: str, row: documents.DocumentRequest | N
         count = documents.do_receive_upload(row, payload)
     except documents.UploadRefused as exc:
         context["page_error"] = str(exc)
-        return render(request, "players/upload.html", context, status=400)
-    return render(request, "players/upload_done.html", {**context, "count": count})
+        return render(request, "portal/upload.html", context, status=400)
+    return render(request, "portal/upload_done.html", {**context, "count": count})

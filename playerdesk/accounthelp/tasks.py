@@ -1,11 +1,12 @@
-"""Jobs of the players app: webhooks to the operator (sent, then retried) and document reminders."""
+"""Jobs of account help: webhooks to the operator (sent, then retried) and document reminders."""
 
 from __future__ import annotations
 
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from playerdesk.players import webhooks
+from playerdesk.accounthelp import webhooks
+from playerdesk.accounthelp.documents import do_send_document_reminders
 
 
 @db_task(retries=0)
@@ -22,6 +23,4 @@ def retry_due_webhooks() -> int:
 @db_periodic_task(crontab(minute="15"))
 def send_document_reminders() -> int:
     """Remind players who have not uploaded requested documents after the reminder delay (hourly check)."""
-    from playerdesk.players.documents import do_send_document_reminders
-
     return do_send_document_reminders()

@@ -1,102 +1,29 @@
-"""Console screens of the player panel: the transaction log (htmx, keyset pages) and the panel's
-actions. Every object is fetched through ``access_ticket``; every change goes through an action."""
+"""The player panel's actions on the console's case page: link a player, verification codes, the
+account snapshot, account help, document requests, and the transaction log fragment (htmx, keyset
+pages). Every object is fetched through ``access_ticket``; every change goes through an action; a refused
+action re-renders the case page with the reason."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import datetime as dt
-import json
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from playerdesk.console.views import agent_required, bad_request, render_ticket
+from playerdesk.accounthelp import account_requests, actions, documents, verification
+from playerdesk.accounthelp.models import DocumentRequest
+from playerdesk.console.views import render_ticket
+from playerdesk.core.decorators import agent_required, bad_request
 from playerdesk.core.errors import ActionError
-from playerdesk.players import accounthelp, actions, documents, verification
-from playerdesk.players.models import DocumentRequest, Player, Transaction, TxStatus, TxType
+from playerdesk.players.models import Player
+from playerdesk.players.transactions import BadFilter, transaction_page
 from playerdesk.tickets import actions as ticket_actions
 from playerdesk.tickets.access import access_ticket
 from playerdesk.tickets.models import Ticket
-
-PAGE_SIZE = 20
-
-
-class BadFilter(ValueError):
-    pass
-
-
-def _cursor(tx: Transaction) -> str:
-    raw = json.dumps([tx.occurred_at.isoformat(), tx.pk]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _after(raw: str) -> Q:
-    try:
-        moment_text, pk = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode())
-        moment = dt.datetime.fromisoformat(moment_text)
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
-        raise BadFilter("cursor") from exc
-    if type(pk) is not int or moment.tzinfo is None:
-        raise BadFilter("cursor")
-    return Q(occurred_at__lt=moment) | Q(occurred_at=moment, id__lt=pk)
-
-
-def _amount(raw: str) -> Decimal:
-    try:
-        value = Decimal(raw)
-    except InvalidOperation as exc:
-        raise BadFilter("amount") from exc
-    if not value.is_finite():
-        raise BadFilter("amount")
-    return value
-
-
-def filtered(player: Player, params: Any) -> QuerySet[Transaction]:
-    qs = Transaction.objects.filter(player=player)
-    q = (params.get("q") or "").strip()[:64]
-    if q:
-        return qs.filter(external_id=q)
-    kind = params.get("type") or ""
-    if kind:
-        if kind not in TxType.values:
-            raise BadFilter("type")
-        qs = qs.filter(type=kind)
-    status = params.get("status") or ""
-    if status:
-        if status not in TxStatus.values:
-            raise BadFilter("status")
-        qs = qs.filter(status=status)
-    for name, lookup in (("from", "occurred_at__date__gte"), ("to", "occurred_at__date__lte")):
-        raw = (params.get(name) or "").strip()
-        if raw:
-            try:
-                qs = qs.filter(**{lookup: dt.date.fromisoformat(raw[:10])})
-            except ValueError as exc:
-                raise BadFilter(name) from exc
-    for name, lookup in (("min", "amount__gte"), ("max", "amount__lte")):
-        raw = (params.get(name) or "").strip()
-        if raw:
-            qs = qs.filter(**{lookup: _amount(raw[:20])})
-    return qs
-
-
-def transaction_page(player: Player, params: Any) -> tuple[list[Transaction], str]:
-    """One keyset page of the player's transactions, newest first (one query)."""
-    qs = filtered(player, params)
-    cursor = (params.get("cursor") or "")[:200]
-    if cursor:
-        qs = qs.filter(_after(cursor))
-    rows = list(qs.order_by("-occurred_at", "-id")[: PAGE_SIZE + 1])
-    next_cursor = _cursor(rows[PAGE_SIZE - 1]) if len(rows) > PAGE_SIZE else ""
-    return rows[:PAGE_SIZE], next_cursor
 
 
 def _ticket(request: HttpRequest, reference: str) -> Ticket:
@@ -127,7 +54,7 @@ def transactions(request: HttpRequest, reference: str) -> HttpResponseBase:
         "query": params.urlencode(),
         "later": bool(request.GET.get("cursor")),
     }
-    return render(request, "players/_transactions.html", context)
+    return render(request, "accounthelp/_transactions.html", context)
 
 
 def _run(request: HttpRequest, ticket: Ticket, action: Any, success: str) -> HttpResponseBase:
@@ -230,7 +157,7 @@ def account_help(request: HttpRequest, reference: str, kind: str) -> HttpRespons
     return _run(
         request,
         ticket,
-        lambda: accounthelp.do_request_account_help(ticket, kind, actor=request.user, details=details),
+        lambda: account_requests.do_request_account_help(ticket, kind, actor=request.user, details=details),
         _("Request sent to the operator. Its answer will appear on the case."),
     )
 

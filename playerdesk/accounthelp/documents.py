@@ -17,16 +17,18 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from PIL import Image
 
+from playerdesk.accounthelp.models import DocumentRequest, DocumentRequestStatus, DocumentType
 from playerdesk.core import audit, clock
 from playerdesk.core.errors import ActionError
 from playerdesk.core.text import clean_text
-from playerdesk.players.models import DocumentRequest, DocumentRequestStatus, DocumentType
 from playerdesk.tickets import delivery
-from playerdesk.tickets.actions import append_event, lock_case, save_case, set_status
+from playerdesk.tickets.actions import append_event, do_reply, lock_case, save_case, set_status
 from playerdesk.tickets.attachments import do_add_attachment, sniff
 from playerdesk.tickets.models import Channel, Status, Ticket
 
+# Kept from when uploads lived in the players app: links already sent to players keep working.
 SALT = "playerdesk.players.upload"
 ACCEPTED_TYPES = {
     "image/jpeg": "JPEG",
@@ -52,7 +54,7 @@ def make_token(request: DocumentRequest) -> str:
 
 
 def upload_link(request: DocumentRequest) -> str:
-    return settings.SITE_URL + reverse("player-upload", args=[make_token(request)])
+    return settings.SITE_URL + reverse("portal:upload", args=[make_token(request)])
 
 
 def request_for_token(token: str) -> DocumentRequest | None:
@@ -137,8 +139,6 @@ def do_request_documents(
         )  # fmt: skip
         _send_link(request, ticket, reminder=False)
     if ticket.channel == Channel.CHAT:
-        from playerdesk.tickets.actions import do_reply
-
         with translation.override(request.language):
             labels = ", ".join(type_labels(chosen, request.language))
             body = _("Please upload these documents with this secure link: %(types)s. %(link)s") % {
@@ -225,8 +225,6 @@ def check_upload(name: str, data: bytes) -> str:
 
 
 def _check_image(name: str, data: bytes) -> None:
-    from PIL import Image
-
     limit = settings.MAX_DOCUMENT_PIXELS
     too_big = UploadRefused(
         _(

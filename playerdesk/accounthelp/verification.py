@@ -17,9 +17,11 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from playerdesk.accounthelp.models import Verification, VerificationMethod, VerificationStatus
+from playerdesk.accounthelp.webhooks import queue_webhook
 from playerdesk.core import audit, clock
 from playerdesk.core.errors import ActionError
-from playerdesk.players.models import Player, Verification, VerificationMethod, VerificationStatus
+from playerdesk.players.models import Player
 from playerdesk.tickets import delivery
 from playerdesk.tickets.actions import append_event, lock_case, save_case
 from playerdesk.tickets.models import Channel, Ticket
@@ -135,8 +137,6 @@ def do_send_code(ticket: Ticket, *, via: str, actor: Any) -> Verification:
                 language=player.locale,
             )
         else:
-            from playerdesk.players.webhooks import queue_webhook
-
             queue_webhook(
                 "verification.code",
                 {

@@ -13,9 +13,9 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from playerdesk.accounthelp import panels
+from playerdesk.accounthelp.actions import do_attach_snapshot
 from playerdesk.core.errors import ActionError
-from playerdesk.players import panels
-from playerdesk.players.actions import do_attach_snapshot
 from playerdesk.players.models import Player, Transaction
 from playerdesk.tickets import actions
 from playerdesk.tickets.models import Ticket

@@ -18,11 +18,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from playerdesk.accounthelp import documents
+from playerdesk.accounthelp.documents import do_request_documents, do_send_document_reminders, make_token
+from playerdesk.accounthelp.models import DocumentRequest
 from playerdesk.core import clock
 from playerdesk.mail.models import OutboundEmail
-from playerdesk.players import documents
-from playerdesk.players.documents import do_request_documents, do_send_document_reminders, make_token
-from playerdesk.players.models import DocumentRequest
 from playerdesk.tickets.models import Attachment, Ticket
 from tests.players.conftest import client_for
 
@@ -66,7 +66,7 @@ def waiting(
 
 def upload(token: str, *files: tuple[str, bytes], client: Client | None = None) -> Any:
     data = {"files": [SimpleUploadedFile(name, content) for name, content in files]}
-    return (client or Client()).post(reverse("player-upload", args=[token]), data)
+    return (client or Client()).post(reverse("portal:upload", args=[token]), data)
 
 
 def test_request_sends_link_in_case_language_and_case_waits(waiting: DocumentRequest) -> None:
@@ -83,13 +83,13 @@ def test_request_sends_link_in_case_language_and_case_waits(waiting: DocumentReq
 
 def test_upload_page_in_french_then_upload_resumes_the_case(waiting: DocumentRequest) -> None:
     token = make_token(waiting)
-    page = Client().get(reverse("player-upload", args=[token]))
+    page = Client().get(reverse("portal:upload", args=[token]))
     assert page.status_code == 200
     assert page["Content-Language"] == "fr"
     assert "Envoyez vos documents" in page.content.decode()
     english = Client()
     english.cookies["playerdesk_language"] = "en"
-    assert "Send your documents" in english.get(reverse("player-upload", args=[token])).content.decode()
+    assert "Send your documents" in english.get(reverse("portal:upload", args=[token])).content.decode()
 
     response = upload(
         token, ("id-front.png", png()), ("address.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF")
@@ -135,17 +135,17 @@ def test_expired_tampered_and_other_case_links_are_refused(
 ) -> None:
     token = make_token(waiting)
     tampered = token[:-3] + ("aaa" if not token.endswith("aaa") else "bbb")
-    assert Client().get(reverse("player-upload", args=[tampered])).status_code == 404
+    assert Client().get(reverse("portal:upload", args=[tampered])).status_code == 404
     other = make_ticket("Other case", email="pat@example.com")
     forged = signing.dumps({"d": waiting.public_id, "r": other.reference}, salt=documents.SALT)
-    assert Client().get(reverse("player-upload", args=[forged])).status_code == 404
+    assert Client().get(reverse("portal:upload", args=[forged])).status_code == 404
     other_request = do_request_documents(other, types=["screenshot"], actor=agent)
     # A link of one case never opens another case's request.
     assert documents.request_for_token(make_token(other_request)).ticket_id == other.pk  # type: ignore[union-attr]
     assert documents.request_for_token(token).ticket_id == waiting.ticket_id  # type: ignore[union-attr]
     later = signing.time.time() + 8 * 86400
     with mock.patch("django.core.signing.time.time", return_value=later):
-        response = Client().get(reverse("player-upload", args=[token]))
+        response = Client().get(reverse("portal:upload", args=[token]))
     assert response.status_code == 404
     assert b"expired" in response.content or "expiré".encode() in response.content
 
