@@ -46,14 +46,14 @@ from playerdesk.core.models import Counter, Role, Team
 from playerdesk.core.staff import do_create_agent, do_create_team
 from playerdesk.intake.actions import do_intake
 from playerdesk.intake.contact import Contact, Overrides
-from playerdesk.mail.actions import setup_demo_mailboxes
+from playerdesk.mail import actions as mail_actions
 from playerdesk.players.actions import do_create_player
 from playerdesk.players.demo import load_demo_accounts
 from playerdesk.players.models import Player
-from playerdesk.sla.actions import setup_demo as setup_service_standards
+from playerdesk.sla import actions as sla_actions
 from playerdesk.tickets import actions
 from playerdesk.tickets.models import Macro, Status, Ticket
-from playerdesk.triage.demo import setup_demo as setup_triage
+from playerdesk.triage import demo as triage_demo
 
 DEMO_PASSWORD = "playerdesk-demo"  # noqa: S105 - the documented demo login, refused outside demo mode
 MARKER = "demo"
@@ -179,9 +179,9 @@ def build(
         created += end - start
         if progress is not None:
             progress(end, cases)
-    setup_service_standards()
-    setup_demo_mailboxes()
-    setup_triage()  # team map, assignment modes, capacities; triage decisions for the demo cases
+    sla_actions.setup_demo()
+    mail_actions.setup_demo_mailboxes()
+    triage_demo.setup_demo()  # team map, assignment modes, capacities; triage decisions for the demo cases
     return DemoSummary(
         created_cases=created,
         total_cases=max(done, cases),
