@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "playerdesk.core",
     "playerdesk.players",
+    "playerdesk.accounthelp",
     "playerdesk.tickets",
     "playerdesk.intake",
     "playerdesk.mail",
@@ -359,10 +360,10 @@ HOOKS: dict[str, list[str]] = {
     # Blocks of the console's case page, in page order (``console.panels``; ``core.panels.Panel``).
     "case_panels": [
         "playerdesk.sla.panels.clocks_panel",
-        "playerdesk.players.panels.head_panel",
+        "playerdesk.accounthelp.panels.head_panel",
         "playerdesk.chat.panels.chat_panel",
-        "playerdesk.players.panels.side_panel",
-        "playerdesk.players.panels.main_panel",
+        "playerdesk.accounthelp.panels.side_panel",
+        "playerdesk.accounthelp.panels.main_panel",
         "playerdesk.mail.panels.side_panel",
         "playerdesk.triage.panels.triage_panel",
     ],
@@ -374,7 +375,7 @@ HOOKS: dict[str, list[str]] = {
     "update_delivery": ["playerdesk.chat.delivery.deliver_update", "playerdesk.mail.delivery.deliver_update"],
     "notice_delivery": ["playerdesk.mail.delivery.deliver_notice"],
     # May refuse a macro for a case (raising ``ActionError``): ``(macro, ticket)`` (``tickets.render_macro``).
-    "macro_checks": ["playerdesk.players.casework.check_macro"],
+    "macro_checks": ["playerdesk.accounthelp.casework.check_macro"],
     # Players the operator just marked self-excluded: ``(players)`` (``players.ingest``).
     "players_self_excluded": ["playerdesk.tickets.actions.route_protected_cases"],
     # Channels asked in turn to send a new case's automatic acknowledgement: ``(ticket, contact)``

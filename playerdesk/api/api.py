@@ -21,10 +21,10 @@ from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 
 from playerdesk.api.auth import BearerAuth, TokenRateLimit
+from playerdesk.api.players import router as players_router
 from playerdesk.api.views import router as tickets_router
 from playerdesk.core.errors import ActionError
 from playerdesk.core.text import clean_text
-from playerdesk.players.api import router as players_router
 
 log = logging.getLogger(__name__)
 

@@ -21,6 +21,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
+from playerdesk.accounthelp.demo import ensure_macro_policies
 from playerdesk.console.demo_content import (
     AMOUNTS,
     BONUSES_EN,
@@ -165,6 +166,7 @@ def build(
     macros = _ensure_macros(teams)
     player_rows = _ensure_players(players, seed)
     player_rows = load_demo_accounts(player_rows, seed)  # account state and transactions, as pushed
+    ensure_macro_policies()  # which macros are promotional, which reveal account data
     done = loaded_cases()
     context = _Context(now=now, teams=teams, agents=agents, macros=macros, players=player_rows)
     created = 0

@@ -10,10 +10,8 @@ from typing import Any
 
 from playerdesk.core import clock
 from playerdesk.players import ingest
-from playerdesk.players.models import MacroPolicy, Player
+from playerdesk.players.models import Player
 from playerdesk.players.schemas import PlayerPush, TransactionPush
-from playerdesk.tickets.actions import do_create_macro
-from playerdesk.tickets.models import Macro
 
 METHODS = ["Interac e-Transfer", "Visa", "Mastercard", "iDebit", "MuchBetter"]
 GAMES = [("Starburst", "NetEnt"), ("Book of Dead", "Play'n GO"), ("Lightning Roulette", "Evolution"),
@@ -21,7 +19,6 @@ GAMES = [("Starburst", "NetEnt"), ("Book of Dead", "Play'n GO"), ("Lightning Rou
 # The first demo player has a long history (to page through); the others a few weeks of play.
 LONG_HISTORY = 2000
 SHORT_HISTORY = 25
-ACCOUNT_MACRO = "Your account status"
 
 
 def _status(index: int) -> str:
@@ -98,23 +95,5 @@ def load_demo_accounts(players: list[Player], seed: int) -> list[Player]:
     for start in range(0, len(items), 2000):
         valid, _errors = ingest.validate(TransactionPush, items[start : start + 2000], first_index=start)
         ingest.ingest_transactions(valid)
-    _ensure_macro_policies()
     by_id = Player.objects.in_bulk([p.pk for p in players])
     return [by_id[p.pk] for p in players]
-
-
-def _ensure_macro_policies() -> None:
-    bonus = Macro.objects.filter(name="Bonus wagering explained").first()
-    if bonus is not None:
-        MacroPolicy.objects.update_or_create(macro=bonus, defaults={"promotional": True})
-    account = Macro.objects.filter(name=ACCOUNT_MACRO).first()
-    if account is None:
-        account = do_create_macro(
-            ACCOUNT_MACRO,
-            body_en="Hello {{ first_name }},\n\nI checked your account: it is in good standing and your "
-            "latest transactions are processed. Reply if anything looks wrong.\n\n{{ agent_name }}",
-            body_fr="Bonjour {{ first_name }},\n\nJ'ai vérifié votre compte : il est en règle et vos "
-            "dernières transactions sont traitées. Répondez-nous si quelque chose vous semble "
-            "incorrect.\n\n{{ agent_name }}",
-        )
-    MacroPolicy.objects.update_or_create(macro=account, defaults={"reveals_account_data": True})

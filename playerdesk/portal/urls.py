@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.i18n import set_language
 
-from playerdesk.portal import views
+from playerdesk.portal import upload, views
 
 app_name = "portal"
 urlpatterns = [
@@ -12,4 +12,5 @@ urlpatterns = [
     path("find/", views.find_case, name="find"),
     path("find/sent/", views.find_sent, name="find_sent"),
     path("case/<str:token>/", views.case, name="case"),
+    path("upload/<str:token>/", upload.upload, name="upload"),  # document upload links sent to players
 ]

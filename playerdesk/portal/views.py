@@ -16,11 +16,12 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from playerdesk.core import ratelimit
 from playerdesk.core.errors import ActionError
 from playerdesk.intake.actions import do_intake
 from playerdesk.intake.contact import Contact
 from playerdesk.mail.actions import queue_case_link
-from playerdesk.portal import labels, ratelimit
+from playerdesk.portal import labels
 from playerdesk.portal.forms import FindCaseForm, NewCaseForm, ReplyForm
 from playerdesk.tickets import links
 from playerdesk.tickets.actions import Requester

@@ -7,8 +7,9 @@ from typing import Any
 
 from django.test import override_settings
 
+from playerdesk.accounthelp.models import MacroPolicy
 from playerdesk.console import demo
-from playerdesk.players.models import MacroPolicy, Player, Transaction
+from playerdesk.players.models import Player, Transaction
 from playerdesk.tickets.models import OPEN_STATUSES, Ticket
 
 
