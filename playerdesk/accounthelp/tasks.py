@@ -1,12 +1,13 @@
-"""Jobs of account help: webhooks to the operator (sent, then retried) and document reminders."""
+"""Jobs of account help: webhooks to the operator (sent, then retried) and document reminders. The
+modules that queue them import this one and its jobs call them back: each side refers to the other's
+module, never to a name at import time."""
 
 from __future__ import annotations
 
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from playerdesk.accounthelp import webhooks
-from playerdesk.accounthelp.documents import do_send_document_reminders
+from playerdesk.accounthelp import documents, webhooks
 
 
 @db_task(retries=0)
@@ -23,4 +24,4 @@ def retry_due_webhooks() -> int:
 @db_periodic_task(crontab(minute="15"))
 def send_document_reminders() -> int:
     """Remind players who have not uploaded requested documents after the reminder delay (hourly check)."""
-    return do_send_document_reminders()
+    return documents.do_send_document_reminders()

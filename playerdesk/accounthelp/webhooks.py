@@ -28,8 +28,8 @@ from typing import Any
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import F
 
+from playerdesk.accounthelp import tasks
 from playerdesk.accounthelp.models import (
     AccountRequest,
     DeliveryStatus,
@@ -37,7 +37,7 @@ from playerdesk.accounthelp.models import (
     WebhookAttempt,
     WebhookDelivery,
 )
-from playerdesk.core import clock
+from playerdesk.core import clock, outbox
 from playerdesk.tickets.actions import append_event, lock_case, save_case
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ SIGNATURE_TOLERANCE = 300
 
 def backoff(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min, 4 min… capped at one hour between attempts."""
-    return timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
+    return outbox.backoff(attempts, first=timedelta(seconds=30), longest=timedelta(hours=1))
 
 
 def sign(body: bytes, secret: str, timestamp: int) -> str:
@@ -99,10 +99,7 @@ def queue_webhook(
 
 
 def _enqueue(delivery_id: int) -> None:
-    # The job module imports this one (its jobs call ``deliver``): imported when first needed.
-    from playerdesk.accounthelp.tasks import send_webhook
-
-    send_webhook(delivery_id)
+    tasks.send_webhook(delivery_id)
 
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> int:
@@ -117,11 +114,7 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> int:
 
 def deliver(delivery_id: int) -> bool:
     """Send one due webhook. Returns True when this call got it acknowledged."""
-    now = clock.now()
-    claimed = WebhookDelivery.objects.filter(
-        pk=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now
-    ).update(status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, next_attempt_at=now + SENDING_TIMEOUT)
-    if not claimed:
+    if not outbox.claim(WebhookDelivery, delivery_id, lease=SENDING_TIMEOUT):
         return False
     delivery = WebhookDelivery.objects.get(pk=delivery_id)
     url, secret = settings.OPERATOR_WEBHOOK_URL, settings.OPERATOR_WEBHOOK_SECRET
@@ -175,16 +168,7 @@ def deliver(delivery_id: int) -> bool:
 
 def retry_due(limit: int = 200) -> int:
     """Send every webhook whose backoff has passed (and reclaim sends that never reported back)."""
-    now = clock.now()
-    WebhookDelivery.objects.filter(status=DeliveryStatus.SENDING, next_attempt_at__lte=now).update(
-        status=DeliveryStatus.PENDING
-    )
-    due = list(
-        WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    return sum(1 for pk in due if deliver(pk))
+    return sum(1 for pk in outbox.due(WebhookDelivery, limit=limit) if deliver(pk))
 
 
 def mark_undelivered(delivery: WebhookDelivery) -> None:

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja.errors import AuthenticationError, AuthorizationError
@@ -16,7 +15,7 @@ from ninja.throttling import BaseThrottle
 
 from playerdesk.api.actions import token_for
 from playerdesk.api.models import ApiToken, TokenRole
-from playerdesk.core import clock
+from playerdesk.core import clock, ratelimit
 from playerdesk.tickets.access import visible_tickets
 from playerdesk.tickets.models import Ticket
 
@@ -108,15 +107,8 @@ class TokenRateLimit(BaseThrottle):
         limit = settings.API_RATE_PER_MINUTE
         if not isinstance(principal, Principal) or limit <= 0:
             return True
-        window = int(clock.now().timestamp() // 60)
-        key = f"api-rate:{principal.token.token_hash[:32]}:{window}"
-        cache.add(key, 0, timeout=120)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=120)
-            count = 1
-        return count <= limit
+        minute = f"{principal.token.token_hash[:32]}:{int(clock.now().timestamp() // 60)}"
+        return ratelimit.hit("api-token", minute, limit=limit, window=120)
 
     def wait(self) -> float | None:
         return window_seconds_left()

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from datetime import datetime
 from typing import Any
 
@@ -27,7 +24,7 @@ from playerdesk.api.schemas import (
     TicketPage,
     ValidationErrorOut,
 )
-from playerdesk.core import refs
+from playerdesk.core import cursors, refs
 from playerdesk.core.models import Team
 from playerdesk.core.text import clean_line
 from playerdesk.intake.actions import do_intake
@@ -147,25 +144,16 @@ def find_ticket(principal: Principal, reference: str, *, relations: bool = False
 
 
 def encode_cursor(ticket: Ticket) -> str:
-    raw = json.dumps(
-        {"p": ticket.priority, "r": ticket.received_at.isoformat(), "i": ticket.pk}, separators=(",", ":")
-    )
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return cursors.encode(ticket.priority, ticket.received_at, ticket.pk)
 
 
 def decode_cursor(cursor: str) -> tuple[int, datetime, int]:
-    invalid = HttpError(400, "Invalid cursor: pass next_cursor from the previous page unchanged.")
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        data = json.loads(raw.decode())
-        priority, received, pk = data["p"], data["r"], data["i"]
-        if type(priority) is not int or type(pk) is not int or not isinstance(received, str):
-            raise invalid
-        moment = datetime.fromisoformat(received)
-    except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError) as exc:
-        raise invalid from exc
-    if moment.tzinfo is None or not 1 <= priority <= 4 or not 1 <= pk < 2**63:
-        raise invalid
+        priority, moment, pk = cursors.decode(cursor, cursors.INT, cursors.MOMENT, cursors.INT)
+    except cursors.BadCursor:
+        priority = 0
+    if not 1 <= priority <= 4:
+        raise HttpError(400, "Invalid cursor: pass next_cursor from the previous page unchanged.")
     return priority, moment, pk
 
 

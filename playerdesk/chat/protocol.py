@@ -18,7 +18,6 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
@@ -26,6 +25,7 @@ from playerdesk.chat import actions, frames, identity, routing, stream
 from playerdesk.chat.identity import IdentityError
 from playerdesk.chat.models import WAITING_STATES, ChatSession, Conversation, ConversationState
 from playerdesk.chat.stream import ChatError
+from playerdesk.core import ratelimit
 from playerdesk.core.errors import ActionError
 from playerdesk.core.text import clean_line
 from playerdesk.tickets.actions import check_email
@@ -206,13 +206,8 @@ class PlayerProtocol:
         if len(self._recent) >= settings.CHAT_RATE_PER_CONNECTION:
             raise ChatError("rate_limited", _("You are sending messages very fast. Please wait a moment."))
         if self.session is not None:
-            key = f"chat-rate:{self.session.pk}:{int(time.time() // 60)}"
-            cache.add(key, 0, timeout=70)
-            try:
-                count = cache.incr(key)
-            except ValueError:
-                count = 1
-            if count > settings.CHAT_RATE_PER_PLAYER:
+            minute = f"{self.session.pk}:{int(time.time() // 60)}"
+            if not ratelimit.hit("chat-player", minute, limit=settings.CHAT_RATE_PER_PLAYER, window=70):
                 raise ChatError(
                     "rate_limited", _("You are sending messages very fast. Please wait a moment.")
                 )
@@ -269,18 +264,17 @@ class PlayerProtocol:
         conversation = self.conversation()
         if conversation is None:
             raise ChatError("no_conversation", _("There is no conversation to send yet."))
-        key = f"chat-transcripts:{conversation.pk}"
-        cache.add(key, 0, timeout=24 * 3600)
-        if cache.incr(key) > MAX_TRANSCRIPTS:
+        if not ratelimit.hit(
+            "chat-transcripts", str(conversation.pk), limit=MAX_TRANSCRIPTS, window=24 * 3600
+        ):
             raise ChatError("rate_limited", _("The transcript was already sent several times."))
         actions.do_request_transcript(conversation)
         return [{"type": "transcript", "ok": True, "email": conversation.ticket.requester_email}]
 
     def on_offline(self, frame: dict[str, Any]) -> list[dict[str, Any]]:
         cid = frame.get("cid") or ""
-        key = f"chat-offline:{(self.session.pk if self.session else frame.get('email')) or 'anon'}"
-        cache.add(key, 0, timeout=3600)
-        if cache.incr(key) > 10:
+        sender = str((self.session.pk if self.session else frame.get("email")) or "anon")
+        if not ratelimit.hit("chat-offline", sender, limit=10, window=3600):
             raise ChatError("rate_limited", _("You are sending messages very fast. Please wait a moment."))
         ticket = actions.do_offline_message(
             name=str(frame.get("name") or "")[:200],

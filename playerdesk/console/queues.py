@@ -6,16 +6,14 @@ last row's key, so page N costs the same as page 1 and the query count does not 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
-import json
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import F, Q, QuerySet
 
+from playerdesk.core import cursors
 from playerdesk.tickets.models import Priority, Ticket
 
 ORDER = ("priority", "received_at", "id")
@@ -54,40 +52,15 @@ ROW_FIELDS = (
 )
 
 
-class BadCursor(ValueError):
-    pass
-
-
 def encode_cursor(ticket: Ticket) -> str:
-    key = [int(ticket.priority), ticket.received_at.isoformat(), int(ticket.pk)]
-    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
+    return cursors.encode(int(ticket.priority), ticket.received_at, int(ticket.pk))
 
 
 def decode_cursor(raw: str) -> tuple[int, dt.datetime, int]:
-    """The (priority, received_at, id) key in an opaque cursor, or ``BadCursor``."""
-    if not raw or len(raw) > 200:
-        raise BadCursor("cursor")
-    try:
-        data = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode())
-    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
-        raise BadCursor("cursor") from exc
-    if not isinstance(data, list) or len(data) != 3:
-        raise BadCursor("cursor")
-    priority, received, pk = data
-    if (
-        type(priority) is not int
-        or priority not in Priority.values
-        or type(pk) is not int
-        or pk < 1
-        or not isinstance(received, str)
-    ):
-        raise BadCursor("cursor")
-    try:
-        received_at = dt.datetime.fromisoformat(received)
-    except ValueError as exc:
-        raise BadCursor("cursor") from exc
-    if received_at.tzinfo is None:
-        raise BadCursor("cursor")
+    """The (priority, received_at, id) key in an opaque cursor, or ``cursors.BadCursor``."""
+    priority, received_at, pk = cursors.decode(raw, cursors.INT, cursors.MOMENT, cursors.INT)
+    if priority not in Priority.values:
+        raise cursors.BadCursor("cursor")
     return priority, received_at, pk
 
 
@@ -146,32 +119,12 @@ def queue_rows(queryset: QuerySet[Ticket], sort: str = "") -> QuerySet[Ticket]:
 
 def encode_due_cursor(ticket: Ticket) -> str:
     sla = getattr(ticket, "sla", None)
-    due = sla.next_due_at.isoformat() if sla is not None and sla.next_due_at else None
-    key = ["due", due, int(ticket.pk)]
-    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
+    return cursors.encode("due", sla.next_due_at if sla is not None else None, int(ticket.pk))
 
 
 def decode_due_cursor(raw: str) -> tuple[dt.datetime | None, int]:
-    if not raw or len(raw) > 200:
-        raise BadCursor("cursor")
-    try:
-        data = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode())
-    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
-        raise BadCursor("cursor") from exc
-    if not isinstance(data, list) or len(data) != 3 or data[0] != "due":
-        raise BadCursor("cursor")
-    _, due, pk = data
-    if type(pk) is not int or pk < 1 or not (due is None or isinstance(due, str)):
-        raise BadCursor("cursor")
-    if due is None:
-        return None, pk
-    try:
-        moment = dt.datetime.fromisoformat(due)
-    except ValueError as exc:
-        raise BadCursor("cursor") from exc
-    if moment.tzinfo is None:
-        raise BadCursor("cursor")
-    return moment, pk
+    _marker, due, pk = cursors.decode(raw, "due", cursors.MOMENT_OR_NONE, cursors.INT)
+    return due, pk
 
 
 def after_due(queryset: QuerySet[Ticket], key: tuple[dt.datetime | None, int]) -> QuerySet[Ticket]:

@@ -5,10 +5,7 @@ Views never write domain state themselves: every change goes through a ``do_*`` 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
-import json
 from typing import Any
 
 from django.conf import settings
@@ -33,7 +30,7 @@ from playerdesk.console.forms import (
     SeenForm,
     parse_id,
 )
-from playerdesk.core import refs
+from playerdesk.core import cursors, refs
 from playerdesk.core.access import team_ids_of
 from playerdesk.core.actions import do_set_agent_status
 from playerdesk.core.decorators import agent_required, bad_request, is_htmx, supervisor_required
@@ -131,7 +128,7 @@ def queue(request: HttpRequest) -> HttpResponseBase:
                 qs = queues.after_due(qs, queues.decode_due_cursor(data["cursor"]))
             else:
                 qs = queues.after(qs, queues.decode_cursor(data["cursor"]))
-        except queues.BadCursor:
+        except cursors.BadCursor:
             return bad_request(request, _("This page link is not valid. Go back to the first page."))
 
     size = settings.QUEUE_PAGE_SIZE
@@ -417,19 +414,12 @@ def macro_apply(request: HttpRequest, reference: str, macro_id: int) -> HttpResp
 
 
 def _mail_cursor(email: OutboundEmail) -> str:
-    raw = json.dumps([email.created_at.isoformat(), email.pk]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return cursors.encode(email.created_at, email.pk)
 
 
 def _mail_key(raw: str) -> tuple[dt.datetime, int]:
-    try:
-        created, pk = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode())
-        moment = dt.datetime.fromisoformat(created)
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
-        raise queues.BadCursor("cursor") from exc
-    if type(pk) is not int or moment.tzinfo is None:
-        raise queues.BadCursor("cursor")
-    return moment, pk
+    created, pk = cursors.decode(raw, cursors.MOMENT, cursors.INT)
+    return created, pk
 
 
 @require_GET
@@ -442,7 +432,7 @@ def mailbox(request: HttpRequest) -> HttpResponseBase:
     if raw:
         try:
             created, pk = _mail_key(raw[:200])
-        except queues.BadCursor:
+        except cursors.BadCursor:
             return bad_request(request, _("This page link is not valid. Go back to the first page."))
         qs = qs.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=pk))
     size = settings.QUEUE_PAGE_SIZE

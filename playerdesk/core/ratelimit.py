@@ -1,5 +1,6 @@
 """Rate limits: fixed-window counters in the shared cache (Redis when scaled out), so limits hold across
-processes. The portal's forms and the document upload page count their attempts here."""
+processes. The portal's forms, the document upload page, the chat and the API count their attempts here
+(a caller that wants windows aligned on the clock puts the window's number in the value)."""
 
 from __future__ import annotations
 

@@ -29,7 +29,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
-from playerdesk.core import audit, clock
+from playerdesk.core import audit, clock, outbox
 from playerdesk.core.errors import ActionError
 from playerdesk.core.helplines import helplines_for
 from playerdesk.core.models import Team
@@ -171,15 +171,8 @@ def _smtp_code(exc: Exception) -> int:
 def deliver(email_id: int) -> bool:
     """Send one queued email if it is still due. Returns True when it was sent by this call."""
     now = clock.now()
-    claimed = OutboundEmail.objects.filter(
-        pk=email_id, status=OutboundStatus.PENDING, next_attempt_at__lte=now
-    ).update(
-        status=OutboundStatus.SENDING,
-        attempts=F("attempts") + 1,
-        # A send that never reports back (worker killed) is retried once this passes.
-        next_attempt_at=now + SENDING_TIMEOUT,
-    )
-    if not claimed:
+    # A send that never reports back (worker killed) is retried once the claim lapses.
+    if not outbox.claim(OutboundEmail, email_id, lease=SENDING_TIMEOUT):
         return False
     email = OutboundEmail.objects.get(pk=email_id)
     blocked = undeliverable(email.to)

@@ -3,15 +3,13 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
-import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from playerdesk.core import cursors
 from playerdesk.players.models import Player, Transaction, TxStatus, TxType
 
 PAGE_SIZE = 20
@@ -22,18 +20,14 @@ class BadFilter(ValueError):
 
 
 def _cursor(tx: Transaction) -> str:
-    raw = json.dumps([tx.occurred_at.isoformat(), tx.pk]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return cursors.encode(tx.occurred_at, tx.pk)
 
 
 def _after(raw: str) -> Q:
     try:
-        moment_text, pk = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode())
-        moment = dt.datetime.fromisoformat(moment_text)
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
+        moment, pk = cursors.decode(raw, cursors.MOMENT, cursors.INT)
+    except cursors.BadCursor as exc:
         raise BadFilter("cursor") from exc
-    if type(pk) is not int or moment.tzinfo is None:
-        raise BadFilter("cursor")
     return Q(occurred_at__lt=moment) | Q(occurred_at=moment, id__lt=pk)
 
 
