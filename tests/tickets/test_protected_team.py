@@ -124,3 +124,15 @@ def test_a_chat_transfer_to_another_team_is_refused(excluded_case: Ticket, team:
     with pytest.raises(ChatError, match=REFUSAL):
         do_transfer(conversation, lead, to_team=team)
     assert _team_of(excluded_case) == "responsible-gambling"
+
+
+def test_the_refusal_speaks_the_agents_language(excluded_case: Ticket, team: Team, supervisor: User) -> None:
+    client = Client()
+    client.force_login(supervisor)
+    client.cookies["playerdesk_language"] = "fr"
+    url = reverse("console:change", args=[excluded_case.reference, "team"])
+    response = client.post(url, {"value": str(team.pk)}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 400
+    assert "Ce joueur est auto-exclu : ses dossiers restent à l’équipe Responsible gambling." in (
+        response.content.decode()
+    )
