@@ -78,12 +78,7 @@ def _received_before(contact: Contact) -> Message | None:
     lock on (requester, id) makes two identical requests arriving at once open one case; SQLite already
     runs writers one at a time."""
     email = contact.requester.email
-    if connection.vendor == "postgresql":
-        digest = hashlib.sha256(f"intake\n{email}\n{contact.external_id}".encode()).digest()
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest[:8], "big", signed=True)]
-            )
+    _serialise("external-id", email, contact.external_id)
     return (
         Message.objects.filter(
             external_id=contact.external_id, kind=MessageKind.INBOUND, ticket__requester_email=email
@@ -92,6 +87,16 @@ def _received_before(contact: Contact) -> Message | None:
         .order_by("id")
         .first()
     )
+
+
+def _serialise(*key: str) -> None:
+    """Hold a transaction lock on ``key`` (PostgreSQL; SQLite already runs writers one at a time), so a
+    check and the write it leads to are never split by a concurrent contact of the same requester."""
+    if connection.vendor != "postgresql":
+        return
+    digest = hashlib.sha256("\n".join(("intake", *key)).encode()).digest()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest[:8], "big", signed=True)])
 
 
 def _thread(contact: Contact, case: Ticket) -> Landing:
@@ -195,6 +200,7 @@ def acknowledgement_refusal(contact: Contact, email: str) -> str:
         return "the player watches the case open in the chat"
     if not contact.acknowledge:
         return contact.no_reply_reason or "the channel asked for none"
+    _serialise("acknowledgement", email.lower())  # two new cases of one address at once: one reply
     since = clock.now() - ACKNOWLEDGEMENT_INTERVAL
     if Ticket.objects.filter(requester_email=email, acknowledged_at__gte=since).exists():
         return "this address got an automatic acknowledgement in the last 24 hours"
